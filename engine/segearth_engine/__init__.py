@@ -1,0 +1,7 @@
+"""SegEarth engine: geospatial pixel reasoning (SegEarth-R1) without Qt or QGIS.
+
+Heavy dependencies (torch, transformers, onnxruntime) are imported lazily by the modules that need them,
+so that `import segearth_engine` stays cheap and can report what is missing.
+"""
+
+__version__ = "0.1.0"

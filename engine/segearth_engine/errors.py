@@ -1,0 +1,28 @@
+"""Errors the engine raises on purpose: each carries a message fit to show a user as it is."""
+
+
+class SegEarthError(Exception):
+    """Base class: the message says what is wrong and, where possible, what to do."""
+
+
+class ModelFilesError(SegEarthError):
+    """Model files missing, corrupt, of the wrong layout or failing their checksum."""
+
+
+class CheckpointKeyError(ModelFilesError):
+    """A checkpoint tensor is missing, unexpected or of the wrong shape; the message names it."""
+
+
+class InputError(SegEarthError):
+    """The raster, extent, bands or question cannot be segmented as given."""
+
+
+class OutputExistsError(SegEarthError):
+    """The output file exists and overwriting was not asked for."""
+
+
+class Cancelled(SegEarthError):
+    """The caller cancelled the run; nothing was written."""
+
+    def __init__(self, message: str = "cancelled") -> None:
+        super().__init__(message)
