@@ -1,0 +1,95 @@
+"""Model-management sub-commands: make-tiny-model, download, export, verify, info."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def _make_tiny(args: argparse.Namespace) -> int:
+    from ..tiny import make_tiny_model
+
+    out = make_tiny_model(args.out_dir, seed=args.seed, overwrite=args.overwrite)
+    print(f"wrote a tiny RANDOM test model to {out} (seed {args.seed}); its masks are meaningless")
+    return 0
+
+
+def _download(args: argparse.Namespace) -> int:
+    from ..hub import download_model
+
+    folder = download_model(args.repo_id, args.revision, Path(args.dest) if args.dest else None,
+                            local_files_only=args.offline)
+    print(f"{args.repo_id}: verified in {folder}")
+    if not args.no_export:
+        from ..onnx_export import export_onnx
+
+        graphs = export_onnx(folder, overwrite=True)
+        print(f"ONNX graphs: {graphs.encoder}, {graphs.decoder}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from ..onnx_export import export_onnx
+
+    graphs = export_onnx(args.model_dir, args.out_dir, overwrite=args.overwrite)
+    print(f"wrote {graphs.encoder} and {graphs.decoder}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from ..config import SegEarthConfig
+    from ..checkpoint import check_layout, checkpoint_layout, expected_layout, weight_files
+    from ..hub import check_manifest
+    from ..loading import build_model
+
+    folder = Path(args.model_dir)
+    manifest = check_manifest(folder, full=True)
+    cfg = SegEarthConfig.from_file(folder / "config.json")
+    check_layout(checkpoint_layout(weight_files(folder)), expected_layout(build_model(cfg), cfg.llm.num_attention_heads))
+    what = "sha256 matches the manifest" if manifest else "no manifest: digests not checked"
+    print(f"{folder}: layout matches SegEarth-R1; {what}")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from ..segmenter import Segmenter
+    from ..tiny import is_test_model
+
+    seg = Segmenter.from_pretrained(args.model_dir, backend=args.backend, device=args.device)
+    print(json.dumps({"model": seg.model_id, "backend": seg.backend, "device": seg.device,
+                      "image_size": seg.image_size, "test_model_random_weights": is_test_model(seg.model_dir)},
+                     indent=1))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("make-tiny-model", help="write a tiny random model in the official layout (tests only)")
+    p.add_argument("out_dir")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=_make_tiny)
+
+    p = sub.add_parser("download", help="download official weights (pinned revision, sha256-checked) and export")
+    p.add_argument("repo_id", help="e.g. earth-insights/SegEarth-R1-EarthReason")
+    p.add_argument("--revision", default=None, help="commit to pin (default: the release's pinned revision)")
+    p.add_argument("--dest", default=None, help="folder for the files (default: the Hugging Face cache)")
+    p.add_argument("--offline", action="store_true", help="use only the local Hugging Face cache")
+    p.add_argument("--no-export", action="store_true", help="skip the ONNX export")
+    p.set_defaults(func=_download)
+
+    p = sub.add_parser("export", help="export the vision encoder and mask decoder to ONNX")
+    p.add_argument("model_dir")
+    p.add_argument("--out-dir", default=None)
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=_export)
+
+    p = sub.add_parser("verify", help="check a model folder's layout and sha256 digests")
+    p.add_argument("model_dir")
+    p.set_defaults(func=_verify)
+
+    p = sub.add_parser("info", help="load a model and say where it runs")
+    p.add_argument("model_dir")
+    p.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"))
+    p.add_argument("--device", default="auto", choices=("auto", "cuda", "cpu"))
+    p.set_defaults(func=_info)

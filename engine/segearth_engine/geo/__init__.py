@@ -1,0 +1,1 @@
+"""Geospatial side of the engine: raster access, tiling, stitching, vectorisation, writers."""

@@ -1,0 +1,127 @@
+"""Export of the question-independent encoder and the mask decoder to ONNX (the LLM stays in transformers).
+
+Each graph records what the runtime must agree with (input size, normalisation, versions, and a fingerprint of the
+source weights) in its metadata; `onnx_runtime` checks it on load, so a graph never runs against other weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .checkpoint import sha256_of, weight_files
+from .errors import ModelFilesError, OutputExistsError
+from .hub import read_manifest
+
+log = logging.getLogger(__name__)
+
+OPSET = 17
+IR_VERSION = 10  # onnx 1.23 writes IR 14 by default, which onnxruntime-gpu 1.31 rejects
+ENCODER_FILE = "vision_encoder.onnx"
+DECODER_FILE = "mask_decoder.onnx"
+VISION_PARTS = ("vision_tower", "mm_projector", "pixel_decoder", "predictor", "description")
+
+
+@dataclass(frozen=True)
+class ExportedGraphs:
+    encoder: Path
+    decoder: Path
+
+
+def weights_stamp(model_dir: Path) -> dict[str, list[int]]:
+    """Cheap identity of the weight files (size, mtime) to skip re-hashing when nothing changed."""
+    return {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in weight_files(model_dir)}
+
+
+def weights_fingerprint(model_dir: Path) -> str:
+    """sha256 of the weight files, from the verified manifest when it covers them all, else computed."""
+    files = weight_files(model_dir)
+    manifest = read_manifest(model_dir)
+    known = {k: v["sha256"] for k, v in (manifest or {}).get("files", {}).items()}
+    digests = [known.get(p.name) or sha256_of(p) for p in files]
+    return digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
+
+
+def default_export_dir(model_dir: Path, fingerprint: str) -> Path:
+    """Beside the model when that folder is writable, else in the user's cache."""
+    if os.access(model_dir, os.W_OK):
+        return model_dir / "onnx"
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "segearth" / "onnx"
+    return cache / fingerprint[:16]
+
+
+def _finalise(path_tmp: Path, path: Path, metadata: dict[str, str]) -> None:
+    import onnx
+
+    proto = onnx.load(str(path_tmp))
+    proto.ir_version = IR_VERSION
+    del proto.metadata_props[:]
+    for key, value in metadata.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.checker.check_model(proto)
+    onnx.save(proto, str(path_tmp))
+    os.replace(path_tmp, path)
+
+
+def export_onnx(model_dir: str | Path, out_dir: str | Path | None = None, overwrite: bool = False) -> ExportedGraphs:
+    """Write vision_encoder.onnx and mask_decoder.onnx for the model folder; returns their paths."""
+    import torch
+
+    from .loading import load_model
+    from .modeling.segearth_r1 import DECODER_INPUTS, ENCODER_OUTPUTS, MaskDecoderGraph, VisionEncoderGraph
+    from .preprocess import PIXEL_MEAN, PIXEL_STD
+
+    model_dir = Path(model_dir)
+    fingerprint = weights_fingerprint(model_dir)
+    out = Path(out_dir) if out_dir else default_export_dir(model_dir, fingerprint)
+    graphs = ExportedGraphs(out / ENCODER_FILE, out / DECODER_FILE)
+    if not overwrite and (graphs.encoder.exists() or graphs.decoder.exists()):
+        raise OutputExistsError(f"{out} already holds ONNX graphs; pass --overwrite to replace them")
+    out.mkdir(parents=True, exist_ok=True)
+    model = load_model(model_dir, torch.float32, parts=VISION_PARTS)
+    cfg = model.cfg
+    common = {
+        "segearth.engine_version": __version__,
+        "segearth.torch_version": torch.__version__,
+        "segearth.opset": str(OPSET),
+        "segearth.image_size": str(cfg.image_size),
+        "segearth.pixel_mean": json.dumps(PIXEL_MEAN.tolist()),
+        "segearth.pixel_std": json.dumps(PIXEL_STD.tolist()),
+        "segearth.weights_sha256": fingerprint,
+        "segearth.weights_stamp": json.dumps(weights_stamp(model_dir)),
+        "segearth.llm_hidden": str(cfg.llm.hidden_size),
+    }
+    pixels = torch.zeros(1, 3, cfg.image_size, cfg.image_size)
+    with torch.inference_mode():
+        features = model.encode(pixels)
+    pooled = torch.zeros(1, cfg.llm.hidden_size)
+    decoder_args = (pooled, *(features[name] for name in DECODER_INPUTS[1:]))
+    with tempfile.TemporaryDirectory(dir=out) as tmp:
+        tmp_enc, tmp_dec = Path(tmp) / ENCODER_FILE, Path(tmp) / DECODER_FILE
+        log.info("exporting the vision encoder to %s", graphs.encoder)
+        torch.onnx.export(VisionEncoderGraph(model), (pixels,), str(tmp_enc), input_names=["pixel_values"],
+                          output_names=list(ENCODER_OUTPUTS), opset_version=OPSET, dynamo=False)
+        log.info("exporting the mask decoder to %s", graphs.decoder)
+        torch.onnx.export(MaskDecoderGraph(model), decoder_args, str(tmp_dec), input_names=list(DECODER_INPUTS),
+                          output_names=["canvas_logits"], opset_version=OPSET, dynamo=False)
+        _finalise(tmp_enc, graphs.encoder, {**common, "segearth.graph": "vision_encoder"})
+        _finalise(tmp_dec, graphs.decoder, {**common, "segearth.graph": "mask_decoder"})
+    return graphs
+
+
+def check_graph_metadata(metadata: dict[str, str], model_dir: Path, graph: str) -> None:
+    """Refuse a graph exported from other weights or by an incompatible engine."""
+    if metadata.get("segearth.graph") != graph:
+        raise ModelFilesError(f"{graph} graph is missing or mislabelled ({metadata.get('segearth.graph')!r}); "
+                              "export the model again")
+    stamp = json.loads(metadata.get("segearth.weights_stamp", "{}"))
+    if stamp != weights_stamp(model_dir) and metadata.get("segearth.weights_sha256") != weights_fingerprint(model_dir):
+        raise ModelFilesError(f"the {graph} graph was exported from other weights than those in {model_dir}; "
+                              "export the model again")
