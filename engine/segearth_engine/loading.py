@@ -27,11 +27,10 @@ def build_model(cfg: SegEarthConfig, device: str = "meta") -> SegEarthR1:
 
 def _restore_computed_buffers(model: SegEarthR1) -> None:
     """Re-create buffers that are computed, not stored (Phi's rotary frequencies), after a meta-device build."""
-    import torch
 
     rotary = model.llm.rotary_emb
     if any(b.is_meta for b in rotary.buffers()):
-        model.llm.rotary_emb = type(rotary)(config=model.llm.config, device=torch.device("cpu"))
+        model.llm.rotary_emb = type(rotary)(config=model.llm.config)
 
 
 def load_model(model_dir: str | Path, dtype: torch.dtype | None = None,
