@@ -174,7 +174,6 @@ def load_weights(model: torch.nn.Module, model_dir: Path, num_heads: int, dtype:
     The whole file is always checked against the whole model; `parts` (our top-level module names) limits what is
     read, e.g. only the LLM when the vision side runs in ONNX Runtime. Modules not read stay on the meta device.
     """
-    import torch
     from safetensors import safe_open
 
     files = weight_files(model_dir)

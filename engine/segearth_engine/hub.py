@@ -24,20 +24,21 @@ ALLOW_PATTERNS = ("*.json", "*.safetensors", "*.txt", "*.model", "README.md")
 @dataclass(frozen=True)
 class ReleasedModel:
     repo_id: str
-    revision: str
+    revision: str | None
     task: str
     description: str
     sha256: dict[str, str] = field(default_factory=dict)
 
 
-# Revisions are the commits seen on the hub when this release was prepared. Digests are filled from the hub's LFS
-# metadata on first download (this build machine cannot reach the hub) and enforced here once recorded.
+# Revisions are the commits seen on the hub when this release was prepared (None: not known yet, so the user must
+# name one). Digests are filled from the hub's LFS metadata on first download (this build machine cannot reach the
+# hub) and enforced here once recorded.
 RELEASED_MODELS: dict[str, ReleasedModel] = {
     m.repo_id: m
     for m in (
         ReleasedModel("earth-insights/SegEarth-R1-EarthReason", "d0ca5c4", "reasoning",
                       "SegEarth-R1 trained on EarthReason (implicit questions)"),
-        ReleasedModel("earth-insights/SegEarth-R1-RRSIS-D", "main", "referring",
+        ReleasedModel("earth-insights/SegEarth-R1-RRSIS-D", None, "referring",
                       "SegEarth-R1 trained on RRSIS-D (referring expressions)"),
     )
 }
@@ -60,12 +61,17 @@ def _lfs_digests(repo_id: str, revision: str) -> tuple[str, dict[str, str]]:
 
 def download_model(repo_id: str, revision: str | None = None, dest: Path | None = None,
                    local_files_only: bool = False) -> Path:
-    """Download (or find in the HF cache) a released model and check its digests. Returns the model folder."""
+    """Download (or find in the HF cache) a released model and check its digests. Returns the model folder.
+
+    Online, the digests are the hub's LFS sha256 at the pinned commit (and must agree with any pinned here);
+    offline, they come from the manifest written by the first verified download.
+    """
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import LocalEntryNotFoundError
 
     release = RELEASED_MODELS.get(repo_id)
-    revision = revision or (release.revision if release else "main")
+    revision = revision or (release.revision if release else None)
+    if not revision:
+        raise ModelFilesError(f"no pinned revision is known for {repo_id}: pass the commit to use (--revision)")
     expected = dict(release.sha256) if release else {}
     commit = revision
     try:
@@ -77,11 +83,16 @@ def download_model(repo_id: str, revision: str | None = None, dest: Path | None 
                 expected[name] = sha
         folder = Path(snapshot_download(repo_id, revision=commit, local_dir=dest, allow_patterns=list(ALLOW_PATTERNS),
                                         local_files_only=local_files_only))
-    except LocalEntryNotFoundError:
-        raise ModelFilesError(f"{repo_id}@{revision} is not in the local cache and the hub cannot be reached; "
-                              "download it on a connected machine and point the model folder at it") from None
-    except OSError as exc:
-        raise ModelFilesError(f"could not download {repo_id}@{revision}: {exc}") from None
+    except ModelFilesError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - huggingface_hub raises many network/cache error types
+        where = "the local cache" if local_files_only else "the Hugging Face hub"
+        raise ModelFilesError(f"could not get {repo_id}@{revision} from {where}: {type(exc).__name__}: {exc}. "
+                              "Download it on a connected machine and point the model folder at it") from None
+    if local_files_only:
+        manifest = read_manifest(folder) or {}
+        expected.update({k: v["sha256"] for k, v in manifest.get("files", {}).items()})
+        commit = manifest.get("revision", commit)
     if not expected:
         raise ModelFilesError(f"{repo_id}@{revision}: no sha256 digests are known for its weight files; refusing "
                               "to use unverified weights")

@@ -25,7 +25,7 @@ class Session:
 
     def run(self, feeds: dict[str, Any]) -> dict[str, Any]:
         names = [o.name for o in self.session.get_outputs()]
-        return dict(zip(names, self.session.run(names, feeds)))
+        return dict(zip(names, self.session.run(names, feeds), strict=True))
 
 
 def physical_cores() -> int:

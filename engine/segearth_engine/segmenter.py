@@ -94,8 +94,14 @@ class Segmenter:
 
     @staticmethod
     def _open_graphs(model_dir: Path, device: str, export_dir: str | Path | None):
-        from .onnx_export import (DECODER_FILE, ENCODER_FILE, check_graph_metadata, default_export_dir,
-                                  export_onnx, weights_fingerprint)
+        from .onnx_export import (
+            DECODER_FILE,
+            ENCODER_FILE,
+            check_graph_metadata,
+            default_export_dir,
+            export_onnx,
+            weights_fingerprint,
+        )
         from .onnx_runtime import create_session
 
         folder = Path(export_dir) if export_dir else default_export_dir(model_dir, "")

@@ -4,8 +4,14 @@ import numpy as np
 import pytest
 
 from segearth_engine.errors import InputError
-from segearth_engine.preprocess import (PIXEL_MEAN, PIXEL_STD, letterbox_geometry, prepare_image, resize_linear_u8,
-                                        unletterbox)
+from segearth_engine.preprocess import (
+    PIXEL_MEAN,
+    PIXEL_STD,
+    letterbox_geometry,
+    prepare_image,
+    resize_linear_u8,
+    unletterbox,
+)
 
 cv2 = pytest.importorskip("cv2", reason="opencv-python-headless is installed by make setup for this comparison")
 

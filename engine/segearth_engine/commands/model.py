@@ -38,15 +38,16 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from ..config import SegEarthConfig
     from ..checkpoint import check_layout, checkpoint_layout, expected_layout, weight_files
+    from ..config import SegEarthConfig
     from ..hub import check_manifest
     from ..loading import build_model
 
     folder = Path(args.model_dir)
     manifest = check_manifest(folder, full=True)
     cfg = SegEarthConfig.from_file(folder / "config.json")
-    check_layout(checkpoint_layout(weight_files(folder)), expected_layout(build_model(cfg), cfg.llm.num_attention_heads))
+    expected = expected_layout(build_model(cfg), cfg.llm.num_attention_heads)
+    check_layout(checkpoint_layout(weight_files(folder)), expected)
     what = "sha256 matches the manifest" if manifest else "no manifest: digests not checked"
     print(f"{folder}: layout matches SegEarth-R1; {what}")
     return 0

@@ -44,7 +44,7 @@ class SegEarthR1(nn.Module):
         res2, res3, res4, res5 = self.vision_tower(pixel_values)
         mask_features, (ms0, ms1, ms2) = self.pixel_decoder(res2, res3, res4, res5)
         visual_tokens = self.mm_projector(res5)
-        return dict(zip(ENCODER_OUTPUTS, (visual_tokens, res5, ms0, ms1, ms2, mask_features)))
+        return dict(zip(ENCODER_OUTPUTS, (visual_tokens, res5, ms0, ms1, ms2, mask_features), strict=True))
 
     # -- question dependent ----------------------------------------------------------------------------------------
     def reason(self, inputs_embeds: torch.Tensor, refer_rows: list[int]) -> torch.Tensor:

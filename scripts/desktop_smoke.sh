@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Real QGIS desktop smoke test under Xvfb: a throw-away HOME and profile with the plugin deployed, the venv's
+# site-packages on PYTHONPATH, scripts/qgis_smoke_startup.py run by `qgis --code`, a JSON report and a screenshot.
+# Usage: desktop_smoke.sh [RASTER]   (default tests/data/rgbn.tif)
+# Env: SEGEARTH_ARTIFACTS (default tests/artifacts), SEGEARTH_SMOKE_REPORT (default $SEGEARTH_ARTIFACTS/
+#      desktop_smoke.json), SEGEARTH_TINY_MODEL (made if unset), SEGEARTH_SMOKE_TIMEOUT (default 420 s),
+#      SEGEARTH_SMOKE_LOCALE (e.g. fr, zh_CN: run the UI in that language), KEEP_SMOKE_DIR=1 keeps the temp dir.
+# Exit: 0 report ok, 1 report says failed, 2 setup problem, 3 no report (crash or hang; QGIS killed).
+set -uo pipefail
+here="$(cd "${BASH_SOURCE[0]%/*}" && pwd)"
+root="$(cd "$here/.." && pwd)"
+raster="$(realpath "${1:-$root/tests/data/rgbn.tif}")"
+artifacts="$(mkdir -p "${SEGEARTH_ARTIFACTS:-$root/tests/artifacts}" && cd "${SEGEARTH_ARTIFACTS:-$root/tests/artifacts}" && pwd)"
+report="${SEGEARTH_SMOKE_REPORT:-$artifacts/desktop_smoke.json}"
+limit="${SEGEARTH_SMOKE_TIMEOUT:-420}"
+venv="$root/.venv"
+site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+# PYTHONPATH does not run .pth files, so an editable (pip -e) engine needs its source folder named explicitly
+engine_src="$("$venv/bin/python" -c 'import pathlib, segearth_engine; print(pathlib.Path(segearth_engine.__file__).parents[1])' 2>/dev/null || true)"
+pythonpath="$site${engine_src:+:$engine_src}"
+
+for tool in qgis xvfb-run timeout; do
+    command -v "$tool" >/dev/null || { echo "desktop_smoke: $tool not found" >&2; exit 2; }
+done
+work="$(mktemp -d /tmp/segearth-smoke.XXXXXX)"
+cleanup() { [ "${KEEP_SMOKE_DIR:-0}" = "1" ] || rm -rf "$work"; }
+trap cleanup EXIT
+home="$work/home"
+profile="$home/.local/share/QGIS/QGIS3/profiles/default"
+mkdir -p "$profile/QGIS"
+{
+    echo "[qgis]"
+    echo "checkVersion=false"
+    echo "allowNewsFeed=false"
+    if [ -n "${SEGEARTH_SMOKE_LOCALE:-}" ]; then
+        echo ""
+        echo "[locale]"
+        echo "overrideFlag=true"
+        echo "userLocale=${SEGEARTH_SMOKE_LOCALE}"
+    fi
+} > "$profile/QGIS/QGIS3.ini"
+SEGEARTH_BUILD_DIR="$work/build" "$here/deploy_plugin.sh" "$profile" || exit 2
+
+model="${SEGEARTH_TINY_MODEL:-}"
+if [ -z "$model" ] || [ ! -f "$model/config.json" ]; then
+    model="$work/tiny-model"
+    if ! "$venv/bin/segearth" make-tiny-model "$model" --seed 0 >"$work/make_model.log" 2>&1; then
+        "$venv/bin/python" -c "import sys; from segearth_engine.tiny import make_tiny_model; make_tiny_model(sys.argv[1], seed=0)" \
+            "$model" >>"$work/make_model.log" 2>&1 || { cat "$work/make_model.log" >&2; exit 2; }
+    fi
+fi
+rm -f "$report"
+echo "desktop_smoke: QGIS under Xvfb (timeout ${limit}s), raster $raster, model $model"
+HOME="$home" XDG_RUNTIME_DIR="$work" GDAL_PAM_ENABLED=NO PYTHONPATH="$pythonpath" QT_QPA_PLATFORM=xcb \
+SEGEARTH_SMOKE_RASTER="$raster" SEGEARTH_SMOKE_MODEL="$model" SEGEARTH_SMOKE_REPORT="$report" \
+SEGEARTH_ARTIFACTS="$artifacts" SEGEARTH_SMOKE_TIMEOUT="$((limit - 60))" \
+timeout -k 15 "$((limit + 30))" xvfb-run -a -s "-screen 0 1600x1000x24 -nolisten tcp" \
+    timeout -k 10 "$limit" qgis --nologo --noversioncheck --code "$here/qgis_smoke_startup.py" \
+    >"$work/qgis.log" 2>&1
+rc=$?
+cp "$work/qgis.log" "$artifacts/desktop_smoke_qgis.log" 2>/dev/null
+if [ ! -f "$report" ]; then
+    echo "desktop_smoke: no report (QGIS rc=$rc: crashed, hung or blocked by a dialog); log tail:" >&2
+    tail -30 "$work/qgis.log" >&2
+    exit 3
+fi
+cat "$report"
+"$venv/bin/python" -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1])).get("ok") else 1)' "$report"

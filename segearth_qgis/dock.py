@@ -1,0 +1,252 @@
+"""The dock widget: collects a question and options and emits a frozen PluginRequest. It runs nothing itself."""
+
+from __future__ import annotations
+
+from qgis.core import QgsMapLayerProxyModel, QgsRasterLayer
+from qgis.gui import QgsMapLayerComboBox
+from qtpy.QtCore import Qt, Signal
+from qtpy.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .model_panel import ModelPanel
+from .request import PluginRequest
+from .translation import tr
+from .widgets import QuestionEdit
+
+
+class RequestError(ValueError):
+    """The form cannot make a request yet; the message tells the user what to fill in."""
+
+
+def _raster_filter():
+    """Layer filter flag: Qgis.LayerFilter on QGIS >= 3.34 (and 4), QgsMapLayerProxyModel.Filter before."""
+    from qgis.core import Qgis
+
+    kind = getattr(Qgis, "LayerFilter", None)
+    return kind.RasterLayer if kind is not None else QgsMapLayerProxyModel.Filter.RasterLayer
+
+
+def stage_text(stage: str) -> str:
+    """Engine stage names shown in the UI language."""
+    names = {"loading model": tr("loading model"), "reading": tr("reading pixels"), "encoding": tr("encoding"),
+             "reasoning": tr("reasoning"), "decoding": tr("decoding"), "vectorising": tr("vectorising")}
+    return names.get(stage, stage)
+
+
+class SegEarthDock(QDockWidget):
+    runRequested = Signal(object)  # noqa: N815 - PluginRequest
+    cancelRequested = Signal()  # noqa: N815
+    exportRequested = Signal()  # noqa: N815
+
+    EXTENT_LAYER, EXTENT_VIEW = "layer", "view"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(tr("SegEarth"), parent)
+        self.setObjectName("SegEarthDock")
+        self.setMinimumWidth(400)
+        self._history: dict[str, list[str]] = {}
+        self._view_extent_provider = None  # callable(layer) -> layer-CRS tuple or None, set by the plugin
+        body = QWidget(self)
+        outer = QVBoxLayout(body)
+        form = QFormLayout()
+        outer.addLayout(form)
+
+        self.layer_combo = QgsMapLayerComboBox(body)
+        self.layer_combo.setFilters(_raster_filter())
+        self.layer_combo.layerChanged.connect(self._layer_changed)
+        form.addRow(tr("Raster layer"), self.layer_combo)
+
+        self.question = QuestionEdit(body)
+        self.question.setPlaceholderText(tr("Ask about the layer, e.g. where could a small plane land?"))
+        self.question.setMaximumHeight(80)
+        self.question.setToolTip(tr("Enter runs; Shift+Enter starts a new line"))
+        self.question.submitted.connect(self.request_run)
+        form.addRow(tr("Question"), self.question)
+
+        self.task_combo = QComboBox(body)
+        self.task_combo.addItem(tr("Reasoning (implicit question)"), "reasoning")
+        self.task_combo.addItem(tr("Referring (name the object)"), "referring")
+        form.addRow(tr("Task"), self.task_combo)
+
+        self.extent_combo = QComboBox(body)
+        self.extent_combo.addItem(tr("Whole layer"), self.EXTENT_LAYER)
+        self.extent_combo.addItem(tr("Visible map extent"), self.EXTENT_VIEW)
+        form.addRow(tr("Extent"), self.extent_combo)
+
+        self.mode_combo = QComboBox(body)
+        self.mode_combo.addItem(tr("Single view (fast, resampled)"), "view")
+        self.mode_combo.addItem(tr("Tiled (full resolution)"), "tiled")
+        self.resolution = QDoubleSpinBox(body)
+        self.resolution.setDecimals(6)
+        self.resolution.setRange(0.0, 1e6)
+        self.resolution.setSpecialValueText(tr("native"))
+        self.resolution.setToolTip(tr("Map units per pixel for tiled runs; 0 uses the layer's own resolution"))
+        self.resolution.setMinimumWidth(80)  # the 6-decimal range would otherwise widen the dock
+        form.addRow(tr("Mode"), self.mode_combo)
+        form.addRow(tr("Resolution"), self.resolution)
+
+        self.bands_label = QLabel(tr("Bands (R, G, B)"), body)
+        self.band_combos = [QComboBox(body) for _ in range(3)]
+        bands_row = QHBoxLayout()
+        for combo in self.band_combos:
+            bands_row.addWidget(combo)
+        self.bands_widget = QWidget(body)
+        self.bands_widget.setLayout(bands_row)
+        bands_row.setContentsMargins(0, 0, 0, 0)
+        form.addRow(self.bands_label, self.bands_widget)
+
+        buttons = QHBoxLayout()
+        self.run_button = QPushButton(tr("Run"), body)
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(self.request_run)
+        self.cancel_button = QPushButton(tr("Cancel"), body)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancelRequested.emit)
+        self.export_button = QPushButton(tr("Export…"), body)
+        self.export_button.setToolTip(tr("Export the selected result layer to a Shapefile or GeoPackage"))
+        self.export_button.clicked.connect(self.exportRequested.emit)
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        outer.addLayout(buttons)
+
+        self.progress = QProgressBar(body)
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        self.stage = QLabel(tr("Ready"), body)
+        self.stage.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.stage.setWordWrap(True)  # long error texts must wrap, not widen the dock
+        outer.addWidget(self.progress)
+        outer.addWidget(self.stage)
+
+        history_label = QLabel(tr("Past questions on this layer (click to run again)"), body)
+        history_label.setWordWrap(True)
+        outer.addWidget(history_label)
+        self.history = QListWidget(body)
+        self.history.setMaximumHeight(110)
+        self.history.itemClicked.connect(self._history_clicked)
+        outer.addWidget(self.history)
+
+        self.model_panel = ModelPanel(body)
+        outer.addWidget(self.model_panel)
+        outer.addStretch(1)
+
+        # long labels must not force a horizontal scroll bar
+        for combo in body.findChildren(QComboBox) + [self.layer_combo]:
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(4 if combo in self.band_combos else 8)
+        scroll = QScrollArea(self)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
+        self._layer_changed(self.layer_combo.currentLayer())
+
+    # -- layer -----------------------------------------------------------------------------------------------------
+    def current_layer(self) -> QgsRasterLayer | None:
+        layer = self.layer_combo.currentLayer()
+        return layer if isinstance(layer, QgsRasterLayer) else None
+
+    def follow_layer(self, layer) -> None:
+        """Track QGIS's active layer when it is a raster."""
+        if isinstance(layer, QgsRasterLayer):
+            self.layer_combo.setLayer(layer)
+
+    def _layer_changed(self, layer) -> None:
+        count = layer.bandCount() if isinstance(layer, QgsRasterLayer) else 0
+        for i, combo in enumerate(self.band_combos):
+            combo.clear()
+            for band in range(1, count + 1):
+                combo.addItem(f"{band}: {layer.bandName(band)}", band)
+            combo.setCurrentIndex(min(i, count - 1) if count else -1)
+        show = count > 3
+        self.bands_label.setVisible(show)
+        self.bands_widget.setVisible(show)
+        self._refresh_history()
+
+    # -- request ---------------------------------------------------------------------------------------------------
+    def bands(self) -> tuple[int, ...] | None:
+        layer = self.current_layer()
+        if layer is None or layer.bandCount() <= 3:
+            return None
+        return tuple(int(combo.currentData()) for combo in self.band_combos)
+
+    def build_request(self, extent: tuple[float, float, float, float] | None = None,
+                      use_form_extent: bool = True) -> PluginRequest:
+        """The frozen request for the current form; RequestError explains what is missing."""
+        layer = self.current_layer()
+        if layer is None:
+            raise RequestError(tr("Choose a raster layer first"))
+        question = " ".join(self.question.toPlainText().split())
+        if not question:
+            raise RequestError(tr("Type a question first"))
+        model_dir = self.model_panel.model_dir()
+        if not model_dir:
+            raise RequestError(tr("Choose a model folder (or download a model) first"))
+        if extent is None and use_form_extent and self.extent_combo.currentData() == self.EXTENT_VIEW:
+            extent = self._view_extent_provider(layer) if self._view_extent_provider else None
+            if extent is None:
+                raise RequestError(tr("The visible map extent does not overlap the layer"))
+        resolution = self.resolution.value() or None
+        return PluginRequest(layer_id=layer.id(), question=question, model_dir=model_dir,
+                             task=self.task_combo.currentData(), mode=self.mode_combo.currentData(), extent=extent,
+                             resolution=resolution, bands=self.bands())
+
+    def request_run(self) -> None:
+        try:
+            request = self.build_request()
+        except RequestError as exc:
+            self.set_stage(str(exc))
+            return
+        self.runRequested.emit(request)
+
+    def set_view_extent_provider(self, provider) -> None:
+        self._view_extent_provider = provider
+
+    # -- running state ---------------------------------------------------------------------------------------------
+    def set_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        if running:
+            self.progress.setValue(0)
+
+    def set_progress(self, percent: float) -> None:
+        self.progress.setValue(int(percent))
+
+    def set_stage(self, text: str) -> None:
+        self.stage.setText(text)
+
+    # -- history ---------------------------------------------------------------------------------------------------
+    def add_history(self, layer_id: str, question: str) -> None:
+        questions = self._history.setdefault(layer_id, [])
+        if question in questions:
+            questions.remove(question)
+        questions.insert(0, question)
+        self._refresh_history()
+
+    def history_for(self, layer_id: str) -> list[str]:
+        return list(self._history.get(layer_id, []))
+
+    def _refresh_history(self) -> None:
+        self.history.clear()
+        layer = self.current_layer()
+        for question in self.history_for(layer.id()) if layer is not None else []:
+            self.history.addItem(QListWidgetItem(question))
+
+    def _history_clicked(self, item: QListWidgetItem) -> None:
+        self.question.setPlainText(item.text())
+        self.request_run()

@@ -1,0 +1,95 @@
+"""Keeps one loaded Segmenter and the engine's FeatureCache alive across runs (the encoder is then skipped)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the UI shows about a model folder before and after loading."""
+
+    state: str  # "ok", "test", "missing", "empty"
+    message: str
+    model_id: str = ""
+    revision: str = ""
+
+
+def inspect_model_dir(path: str) -> ModelInfo:
+    """Cheap check of a model folder (no torch): files present, tiny test model or released checkpoint."""
+    from .translation import tr
+
+    if not path:
+        return ModelInfo("empty", tr("No model folder chosen"))
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        return ModelInfo("missing", tr("Folder does not exist: {}").format(folder))
+    config = folder / "config.json"
+    if not config.is_file():
+        return ModelInfo("missing", tr("Missing files: {}").format("config.json"))
+    if not any(folder.glob("*.safetensors")):
+        return ModelInfo("missing", tr("Missing files: {}").format("*.safetensors"))
+    try:
+        raw = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return ModelInfo("missing", tr("config.json cannot be read: {}").format(exc))
+    manifest = {}
+    try:
+        manifest = json.loads((folder / "segearth_manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    model_id = manifest.get("repo_id") or folder.name
+    revision = manifest.get("revision", "")
+    if "segearth_engine" in raw:  # written by make-tiny-model: random weights, meaningless masks
+        return ModelInfo("test", tr("Test model (random weights): results are meaningless"), model_id, revision)
+    return ModelInfo("ok", tr("Model files present"), model_id, revision)
+
+
+class ModelHolder:
+    """Loads a Segmenter lazily (in the worker thread) and reuses it while the folder stays the same."""
+
+    def __init__(self, cache_mb: int = 512) -> None:
+        self._lock = threading.Lock()
+        self._segmenter = None
+        self._model_dir: str | None = None
+        self._cache = None
+        self._cache_mb = cache_mb
+
+    @property
+    def segmenter(self):
+        return self._segmenter
+
+    @property
+    def device(self) -> str:
+        return getattr(self._segmenter, "device", "") if self._segmenter is not None else ""
+
+    def cache(self):
+        """The engine's FeatureCache (created lazily: the engine may be missing at plugin load)."""
+        if self._cache is None:
+            try:
+                from segearth_engine.feature_cache import FeatureCache
+            except ImportError:
+                return None
+            self._cache = FeatureCache(max_mb=self._cache_mb)
+        return self._cache
+
+    def get(self, model_dir: str, segmenter_module=None):
+        """The Segmenter for `model_dir`, loading it on first use. Call from a worker thread: loading is slow."""
+        with self._lock:
+            if self._segmenter is None or self._model_dir != model_dir:
+                if segmenter_module is None:
+                    from segearth_engine import segmenter as segmenter_module
+                self._segmenter = None
+                self._segmenter = segmenter_module.Segmenter.from_pretrained(model_dir)
+                self._model_dir = model_dir
+                self._cache = None  # features of another model must not be reused
+            return self._segmenter
+
+    def clear(self) -> None:
+        with self._lock:
+            self._segmenter = None
+            self._model_dir = None
+            self._cache = None

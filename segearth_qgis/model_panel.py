@@ -1,0 +1,124 @@
+"""The dock's model section: folder or hub id + pinned revision, status line, real execution device, diagnostics."""
+
+from __future__ import annotations
+
+from qgis.gui import QgsFileWidget
+from qtpy.QtCore import Signal
+from qtpy.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+from .model_manager import ModelInfo, inspect_model_dir
+from .translation import tr
+
+
+def released_models() -> dict[str, str]:
+    """repo id -> pinned revision, from the engine's release table when the engine is importable."""
+    try:
+        from segearth_engine.hub import RELEASED_MODELS
+    except ImportError:
+        return {}
+    return {repo: model.revision for repo, model in RELEASED_MODELS.items()}
+
+
+class ModelPanel(QGroupBox):
+    """Emits requests; the plugin does the work (downloads and loads run in tasks, never here)."""
+
+    modelDirChanged = Signal(str)  # noqa: N815 - Qt naming
+    downloadRequested = Signal(str, str)  # noqa: N815
+    diagnosticsRequested = Signal()  # noqa: N815
+    installRequested = Signal()  # noqa: N815
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(tr("Model"), parent)
+        form = QFormLayout(self)
+        self.folder = QgsFileWidget(self)
+        self.folder.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
+        self.folder.setDialogTitle(tr("Model folder"))
+        self.folder.fileChanged.connect(self._folder_changed)
+        form.addRow(tr("Folder"), self.folder)
+
+        self.repo = QComboBox(self)
+        self.repo.setEditable(True)
+        self.revision = QLineEdit(self)
+        self.revision.setPlaceholderText(tr("revision (commit)"))
+        for repo, revision in released_models().items():
+            self.repo.addItem(repo, revision)
+        self.repo.currentIndexChanged.connect(self._repo_changed)
+        self.download = QPushButton(tr("Download"), self)
+        self.download.setToolTip(tr("Download the pinned revision from Hugging Face and check its sha256"))
+        self.download.clicked.connect(lambda: self.downloadRequested.emit(self.repo.currentText().strip(),
+                                                                          self.revision.text().strip()))
+        self.repo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.repo.setMinimumContentsLength(12)
+        form.addRow(tr("Hub"), self.repo)
+        revision_row = QHBoxLayout()
+        revision_row.addWidget(self.revision, 1)
+        revision_row.addWidget(self.download)
+        form.addRow("", revision_row)
+
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        form.addRow(tr("Status"), self.status)
+        self.device = QLabel(tr("not loaded"), self)
+        self.device.setWordWrap(True)
+        form.addRow(tr("Device"), self.device)
+
+        buttons = QHBoxLayout()
+        self.diagnostics = QPushButton(tr("Diagnostics"), self)
+        self.diagnostics.setToolTip(tr("Copy a report of versions, providers and GPU to the clipboard"))
+        self.diagnostics.clicked.connect(self.diagnosticsRequested.emit)
+        self.install = QPushButton(tr("Install dependencies…"), self)
+        self.install.clicked.connect(self.installRequested.emit)
+        self.install.setVisible(False)
+        for button in (self.diagnostics, self.install):
+            button.setMinimumWidth(60)  # long translations must not widen the dock
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        form.addRow(buttons)
+        self._repo_changed()
+        self.info = inspect_model_dir("")
+        self.show_info(self.info)
+
+    def _repo_changed(self, *_args) -> None:
+        revision = self.repo.currentData()
+        if revision:
+            self.revision.setText(str(revision))
+
+    def _folder_changed(self, path: str) -> None:
+        self.refresh()
+        self.modelDirChanged.emit(path)
+
+    def model_dir(self) -> str:
+        return self.folder.filePath().strip()
+
+    def set_model_dir(self, path: str) -> None:
+        self.folder.setFilePath(path)
+        self.refresh()
+
+    def refresh(self) -> ModelInfo:
+        self.info = inspect_model_dir(self.model_dir())
+        self.show_info(self.info)
+        self.set_device("")
+        return self.info
+
+    def show_info(self, info: ModelInfo, extra: str = "") -> None:
+        colour = {"ok": "#1a7f37", "test": "#b35900"}.get(info.state, "#b00020")
+        text = info.message + (f" — {extra}" if extra else "")
+        self.status.setText(f'<span style="color:{colour}">{text}</span>')
+
+    def set_loaded(self, model_id: str, info: ModelInfo) -> None:
+        """Status after a run: loaded, and loudly a test model when the weights are random."""
+        extra = tr("test model (random weights)") if info.state == "test" else ""
+        self.show_info(ModelInfo(info.state, tr("Loaded: {}").format(model_id or info.model_id)), extra)
+
+    def set_status_text(self, text: str) -> None:
+        self.status.setText(text)
+
+    def set_device(self, device: str) -> None:
+        """The execution device as reported by the loaded segmenter (ONNX Runtime providers), never guessed."""
+        self.device.setText(device or tr("not loaded"))
+
+    def set_missing(self, missing: tuple[str, ...]) -> None:
+        self.install.setVisible(bool(missing))
+        if missing:
+            self.status.setText('<span style="color:#b00020">{}</span>'.format(
+                tr("Missing Python packages: {}").format(", ".join(missing))))

@@ -1,0 +1,385 @@
+"""Coordinator: wires dock, toolbar, map tool, tasks, result layers and the Processing provider together."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from pathlib import Path
+
+from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer
+from qtpy.QtCore import Qt
+from qtpy.QtGui import QIcon
+from qtpy.QtWidgets import QAction, QFileDialog, QMessageBox
+
+from . import settings
+from .diagnostics import build_report, copy_to_clipboard
+from .dock import RequestError, SegEarthDock, stage_text
+from .extent import as_tuple, layer_extent_from
+from .layers import ExportError, add_result_layer, build_result_layer, export_layer, is_result_layer
+from .map_tools import RectangleMapTool
+from .model_manager import ModelHolder, inspect_model_dir
+from .paths import resource
+from .request import PluginRequest
+from .task import FunctionTask, SegmentTask
+from .translation import install_translator, remove_translator, tr
+
+log = logging.getLogger(__name__)
+MENU = "&SegEarth"
+
+
+class SegEarthPlugin:
+    def __init__(self, iface) -> None:
+        self.iface = iface
+        self.holder = ModelHolder(int(settings.get("cache_mb") or 512))
+        self.task: SegmentTask | None = None
+        self.side_tasks: list[FunctionTask] = []  # keep Python references alive while QGIS runs them
+        self.dock: SegEarthDock | None = None
+        self.tool: RectangleMapTool | None = None
+        self.toolbar = None
+        self.actions: list[QAction] = []
+        self.provider = None
+        self.last_result_layer = None
+        self.result_layers: list = []
+
+    # -- lifecycle -------------------------------------------------------------------------------------------------
+    def initGui(self) -> None:  # noqa: N802 - QGIS API
+        install_translator()
+        self.dock = SegEarthDock(self.iface.mainWindow())
+        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.dock.runRequested.connect(self.run_request)
+        self.dock.cancelRequested.connect(self.cancel)
+        self.dock.exportRequested.connect(self.export_selected)
+        self.dock.set_view_extent_provider(self.visible_extent_for)
+        panel = self.dock.model_panel
+        panel.set_model_dir(settings.get("model_dir"))
+        panel.modelDirChanged.connect(self._model_dir_changed)
+        panel.downloadRequested.connect(self.download_model)
+        panel.diagnosticsRequested.connect(self.copy_diagnostics)
+        panel.installRequested.connect(self.install_dependencies)
+        self.refresh_dependencies()
+
+        self.toolbar = self.iface.addToolBar("SegEarth")
+        self.toolbar.setObjectName("SegEarthToolbar")
+        self.dock_action = self._action("icon.svg", tr("SegEarth panel"), self.toggle_dock, checkable=True)
+        self.dock_action.setChecked(True)
+        self.select_action = self._action("select_extent.svg", tr("Segment selected extent"), self.arm_rectangle_tool)
+        self.visible_action = self._action("visible_extent.svg", tr("Segment visible extent"), self.run_visible_extent)
+        self.export_action = QAction(tr("Export SegEarth result…"), self.iface.mainWindow())
+        self.export_action.triggered.connect(self.export_selected)
+        self._add_layer_menu_action()
+
+        self.tool = RectangleMapTool(self.iface.mapCanvas())
+        self.tool.rectangleDrawn.connect(self.run_on_canvas_rect)
+        self.iface.currentLayerChanged.connect(self.dock.follow_layer)
+        self.dock.follow_layer(self.iface.activeLayer())
+        self._register_processing()
+
+    def _action(self, icon: str, text: str, slot, checkable: bool = False) -> QAction:
+        action = QAction(QIcon(resource(icon)), text, self.iface.mainWindow())
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.toolbar.addAction(action)
+        self.iface.addPluginToRasterMenu(MENU, action)
+        self.actions.append(action)
+        return action
+
+    def _add_layer_menu_action(self) -> None:
+        try:
+            from qgis.core import QgsMapLayerType
+
+            kind = QgsMapLayerType.VectorLayer
+        except ImportError:  # QGIS 4: Qgis.LayerType
+            from qgis.core import Qgis
+
+            kind = Qgis.LayerType.Vector
+        self.iface.addCustomActionForLayerType(self.export_action, "", kind, False)
+
+    def _register_processing(self) -> None:
+        try:
+            from .processing_provider import SegEarthProvider
+
+            self.provider = SegEarthProvider(self.holder)
+            QgsApplication.processingRegistry().addProvider(self.provider)
+        except Exception as exc:  # noqa: BLE001 - Processing is optional; the dock must still work
+            log.warning("SegEarth Processing provider not registered: %s", exc)
+            self.provider = None
+
+    def unload(self) -> None:
+        if self.task is not None:
+            self.task.on_done = None
+            self.task.cancel()
+            self.task = None
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
+        if self.tool is not None:
+            self.tool.restore()
+            self.tool.band.reset()
+            self.tool = None
+        try:
+            self.iface.currentLayerChanged.disconnect(self.dock.follow_layer)
+        except (TypeError, RuntimeError):
+            pass
+        self.iface.removeCustomActionForLayerType(self.export_action)
+        for action in self.actions:
+            self.iface.removePluginRasterMenu(MENU, action)
+            self.iface.removeToolBarIcon(action)
+        self.actions.clear()
+        if self.toolbar is not None:
+            self.toolbar.deleteLater()
+            self.toolbar = None
+        if self.dock is not None:
+            self.iface.removeDockWidget(self.dock)
+            self.dock.deleteLater()
+            self.dock = None
+        self.holder.clear()
+        remove_translator()
+
+    # -- dock and status -------------------------------------------------------------------------------------------
+    def toggle_dock(self, checked: bool) -> None:
+        self.dock.setVisible(bool(checked))
+
+    def refresh_dependencies(self) -> tuple[str, ...]:
+        from .dependencies import check_dependencies
+
+        missing = check_dependencies().missing
+        self.dock.model_panel.set_missing(missing)
+        if not missing:
+            self.dock.model_panel.refresh()
+        return missing
+
+    def _model_dir_changed(self, path: str) -> None:
+        settings.put("model_dir", path)
+        self.holder.clear()
+
+    def message(self, text: str, level: str = "info", duration: int = 8) -> None:
+        bar = self.iface.messageBar()
+        push = {"info": bar.pushInfo, "success": bar.pushSuccess, "warning": bar.pushWarning,
+                "critical": bar.pushCritical}[level]
+        push(tr("SegEarth"), text)
+
+    def _refuse(self, text: str, level: str = "warning") -> None:
+        """A run that cannot start: say why in the message bar and on the dock's stage line."""
+        if self.dock is not None:
+            self.dock.set_stage(text)
+        self.message(text, level)
+
+    # -- running ---------------------------------------------------------------------------------------------------
+    def run_request(self, request: PluginRequest) -> SegmentTask | None:
+        """Start a SegmentTask for `request`; returns it (tests wait on it) or None with a message shown."""
+        if self.task is not None:
+            self._refuse(tr("A question is already running; cancel it first"), "warning")
+            return None
+        layer = QgsProject.instance().mapLayer(request.layer_id)
+        if not isinstance(layer, QgsRasterLayer):
+            self._refuse(tr("The raster layer is no longer in the project"), "critical")
+            return None
+        missing = self.refresh_dependencies()
+        if "segearth_engine" in missing:
+            from .dependencies import install_hint
+
+            self._refuse(tr("The SegEarth engine is not installed. Install it with: {}").format(
+                install_hint(missing)), "critical")
+            return None
+        try:
+            from .qgis_source import QgisRasterSource
+
+            source = QgisRasterSource(layer, request.resolution)
+        except Exception as exc:  # noqa: BLE001 - user-facing engine errors and provider failures alike
+            self._refuse(str(exc), "critical")
+            return None
+        info = inspect_model_dir(request.model_dir)
+        if info.state not in ("ok", "test"):
+            self._refuse(info.message, "critical")
+            return None
+        task = SegmentTask(request, source, self.holder, on_done=self._task_done,
+                           description=tr("SegEarth: {}").format(request.question))
+        task.crs = QgsCoordinateReferenceSystem(layer.crs())
+        task.layer_name = layer.name()
+        task.model_info = info
+        task.progressChanged.connect(self.dock.set_progress)
+        task.stageChanged.connect(lambda stage: self.dock.set_stage(stage_text(stage)))
+        self.task = task
+        self.dock.set_running(True)
+        self.dock.set_stage(tr("Starting…"))
+        QgsApplication.taskManager().addTask(task)
+        return task
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.dock.set_stage(tr("Cancelling…"))
+            self.task.cancel()
+
+    def _task_done(self, task: SegmentTask) -> None:
+        self.task = None
+        if self.dock is None:
+            return
+        self.dock.set_running(False)
+        if task.device:
+            self.dock.model_panel.set_device(task.device)
+        if task.cancelled:
+            self.dock.set_stage(tr("Cancelled; nothing was added"))
+            self.dock.set_progress(0)
+            return
+        if task.error:
+            self.dock.set_stage(tr("Failed: {}").format(task.error))
+            self.message(task.error, "critical")
+            return
+        self._add_result(task)
+
+    def _add_result(self, task: SegmentTask) -> None:
+        request, result, info = task.request, task.result, task.model_info
+        details = {"model": task.model_id or info.model_id, "revision": info.revision, "device": task.device,
+                   "task": request.task, "mode": request.mode, "source layer": task.layer_name,
+                   "weights": "random test model" if info.state == "test" else ""}
+        crs = task.crs if task.crs.isValid() else QgsCoordinateReferenceSystem.fromWkt(result.crs_wkt)
+        layer = add_result_layer(build_result_layer(list(result.features), request.question, crs, details))
+        self.iface.addCustomActionForLayer(self.export_action, layer)
+        self.last_result_layer = layer
+        self.result_layers.append(layer.id())
+        self.dock.add_history(request.layer_id, request.question)
+        count = layer.featureCount()
+        self.dock.set_stage(tr("Done: {} polygons").format(count))
+        self.dock.set_progress(100)
+        self.dock.model_panel.set_loaded(details["model"], info)
+        if info.state == "test":
+            self.message(tr("{} polygons from a TEST model with random weights: they mean nothing").format(count),
+                         "warning")
+        else:
+            self.message(tr("{} polygons for: {}").format(count, request.question), "success")
+
+    # -- extents ---------------------------------------------------------------------------------------------------
+    def arm_rectangle_tool(self) -> None:
+        self.tool.arm()
+        self.dock.set_stage(tr("Drag a rectangle on the map"))
+
+    def _canvas_crs(self):
+        return self.iface.mapCanvas().mapSettings().destinationCrs()
+
+    def visible_extent_for(self, layer: QgsRasterLayer):
+        rect = layer_extent_from(self.iface.mapCanvas().extent(), self._canvas_crs(), layer)
+        return as_tuple(rect) if rect is not None else None
+
+    def run_on_canvas_rect(self, rect) -> SegmentTask | None:
+        """Run the dock's question on a canvas rectangle (canvas CRS), clipped and snapped in the layer CRS."""
+        layer = self.dock.current_layer()
+        if layer is None:
+            self.message(tr("Choose a raster layer first"), "warning")
+            return None
+        extent = layer_extent_from(rect, self._canvas_crs(), layer)
+        if extent is None:
+            self.message(tr("The rectangle does not overlap the layer"), "warning")
+            return None
+        try:
+            request = self.dock.build_request(extent=as_tuple(extent))
+        except RequestError as exc:
+            self.message(str(exc), "warning")
+            return None
+        return self.run_request(request)
+
+    def run_visible_extent(self) -> SegmentTask | None:
+        return self.run_on_canvas_rect(self.iface.mapCanvas().extent())
+
+    # -- export ----------------------------------------------------------------------------------------------------
+    def export_selected(self) -> None:
+        layer = self.iface.activeLayer()
+        if not is_result_layer(layer):
+            layer = self.last_result_layer
+        if not is_result_layer(layer):
+            self.message(tr("Select a SegEarth result layer to export"), "warning")
+            return
+        path, _ = QFileDialog.getSaveFileName(self.iface.mainWindow(), tr("Export SegEarth result"), "",
+                                              tr("Shapefile (*.shp);;GeoPackage (*.gpkg)"))
+        if path:
+            self.export(layer, path, confirm=self._confirm_overwrite)
+
+    def _confirm_overwrite(self, path: str) -> bool:
+        answer = QMessageBox.question(self.iface.mainWindow(), tr("Export SegEarth result"),
+                                      tr("{} exists. Replace it?").format(path),
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def export(self, layer, path: str, confirm=None) -> str | None:
+        """Export with an overwrite question when the file exists; returns the written path."""
+        if Path(path).exists() and not (confirm and confirm(path)):
+            self.message(tr("{} exists; nothing was written").format(path), "warning")
+            return None
+        try:
+            written = export_layer(layer, path, overwrite=True)
+        except ExportError as exc:
+            self.message(str(exc), "critical")
+            return None
+        self.message(tr("Exported to {}").format(written), "success")
+        return written
+
+    # -- model, dependencies, diagnostics ------------------------------------------------------------------------
+    def _start_side_task(self, task: FunctionTask) -> FunctionTask:
+        self.side_tasks.append(task)
+        QgsApplication.taskManager().addTask(task)
+        return task
+
+    def download_model(self, repo_id: str, revision: str) -> FunctionTask | None:
+        """Fetch a released model in the background into the QGIS profile; the hub may well be unreachable."""
+        if not repo_id:
+            self.message(tr("Type a Hugging Face repo id first"), "warning")
+            return None
+        try:
+            from segearth_engine.hub import download_model
+        except ImportError as exc:
+            self.message(tr("The SegEarth engine is not installed ({})").format(exc), "critical")
+            return None
+        dest = Path(QgsApplication.qgisSettingsDirPath()) / "segearth_models" / repo_id.replace("/", "--")
+        panel = self.dock.model_panel
+        panel.set_status_text(tr("Downloading {}@{}…").format(repo_id, revision or "main"))
+
+        def done(task: FunctionTask) -> None:
+            self.side_tasks.remove(task)
+            if self.dock is None:
+                return
+            if task.error:
+                panel.refresh()
+                self.message(tr("Download failed (is the Hugging Face hub reachable?): {}").format(task.error),
+                             "critical")
+                return
+            panel.set_model_dir(str(task.value))
+            self.message(tr("Model downloaded to {}").format(task.value), "success")
+
+        return self._start_side_task(FunctionTask(tr("SegEarth download"),
+                                                  lambda: download_model(repo_id, revision or None, dest), done))
+
+    def install_dependencies(self) -> FunctionTask | None:
+        from .dependencies import check_dependencies, install_command
+
+        missing = check_dependencies().missing
+        if not missing:
+            self.message(tr("All dependencies are installed"), "info")
+            return None
+        command = install_command(missing)
+        answer = QMessageBox.question(
+            self.iface.mainWindow(), tr("Install dependencies"),
+            tr("Run this command? Packages go to a private folder; QGIS's numpy and GDAL are not touched.\n\n{}")
+            .format(" ".join(command)), QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+
+        def install() -> str:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=3600, check=False)  # noqa: S603
+            if done.returncode:
+                raise RuntimeError(done.stderr[-2000:] or done.stdout[-2000:])
+            return done.stdout[-500:]
+
+        def done(task: FunctionTask) -> None:
+            self.side_tasks.remove(task)
+            if task.error:
+                self.message(tr("Installation failed: {}").format(task.error), "critical")
+            else:
+                self.message(tr("Dependencies installed; restart QGIS to use them"), "success")
+
+        return self._start_side_task(FunctionTask(tr("SegEarth install"), install, done))
+
+    def copy_diagnostics(self) -> str:
+        report = build_report(self.holder.device, self.dock.model_panel.model_dir())
+        copy_to_clipboard(report)
+        self.message(tr("Diagnostics copied to the clipboard"), "info")
+        return report

@@ -1,0 +1,149 @@
+"""Fixtures for the plugin tests: real QGIS (pytest-qgis), the plugin loaded on its stub iface, rasters, tiny model.
+
+Headless: pytest-qgis creates QgsApplication before this file is imported, so offscreen has to be chosen outside it:
+run with QT_QPA_PLATFORM=offscreen, or `--qgis_disable_gui`, or `qgis_gui_enabled = false` in the pytest ini.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data"
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # for subprocesses started by the tests
+os.environ["GDAL_PAM_ENABLED"] = "NO"  # QGIS statistics must not leave .aux.xml files in tests/data
+
+
+def process_events_until(predicate, timeout: float = 120.0, step: float = 0.02) -> bool:
+    """Spin the Qt event loop (QgsTask.finished() is delivered through it) until `predicate()` or timeout."""
+    from qgis.core import QgsApplication
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        QgsApplication.processEvents()
+        if predicate():
+            return True
+        time.sleep(step)
+    QgsApplication.processEvents()
+    return bool(predicate())
+
+
+def wait_for_task(task, timeout: float = 300.0) -> None:
+    """Wait until the task manager is done with `task` and its finished() ran on this (GUI) thread."""
+    from qgis.core import QgsTask
+
+    done = (QgsTask.TaskStatus.Complete, QgsTask.TaskStatus.Terminated)
+    assert process_events_until(lambda: task.status() in done, timeout), f"task still {task.status()}"
+    process_events_until(lambda: False, 0.3)  # let queued finished() and signals arrive
+
+
+@pytest.fixture()
+def project(qgis_new_project):
+    from qgis.core import QgsProject
+
+    yield QgsProject.instance()
+    QgsProject.instance().removeAllMapLayers()
+    QgsProject.instance().layerTreeRoot().removeAllChildren()
+
+
+@pytest.fixture()
+def plugin(qgis_iface, project):
+    from segearth_qgis import classFactory
+
+    instance = classFactory(qgis_iface)
+    instance.initGui()
+    yield instance
+    if instance.task is not None:
+        instance.task.cancel()
+        wait_for_task(instance.task, 120)
+    instance.unload()
+
+
+def add_raster(path: Path, name: str | None = None):
+    from qgis.core import QgsProject, QgsRasterLayer
+
+    layer = QgsRasterLayer(str(path), name or path.stem)
+    assert layer.isValid(), path
+    QgsProject.instance().addMapLayer(layer)
+    return layer
+
+
+@pytest.fixture()
+def rgbn_layer(project):
+    return add_raster(DATA / "rgbn.tif")
+
+
+@pytest.fixture()
+def synthetic_tif(tmp_path) -> Path:
+    """A 3-band 300x200 GeoTIFF in EPSG:32633 with a bright square and nodata=0 in one corner."""
+    import numpy as np
+    from osgeo import gdal, osr
+
+    path = tmp_path / "synthetic.tif"
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), 300, 200, 3, gdal.GDT_Byte)
+    ds.SetGeoTransform((500000.0, 2.0, 0.0, 4600000.0, 0.0, -2.0))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+    ds.SetProjection(srs.ExportToWkt())
+    rng = np.random.default_rng(0)
+    for band in range(1, 4):
+        data = rng.integers(40, 90, size=(200, 300), dtype=np.uint8)
+        data[60:140, 100:200] = 220
+        data[:20, :20] = 0
+        ds.GetRasterBand(band).WriteArray(data)
+        ds.GetRasterBand(band).SetNoDataValue(0)
+    ds.FlushCache()
+    ds = None
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model(request) -> Path:
+    """A random-weight tiny SegEarth-R1 model: SEGEARTH_TINY_MODEL if set, else the suite's shared tiny_model_dir."""
+    given = os.environ.get("SEGEARTH_TINY_MODEL")
+    if given and (Path(given) / "config.json").is_file():
+        return Path(given)
+    try:
+        return Path(request.getfixturevalue("tiny_model_dir"))
+    except (ImportError, pytest.FixtureLookupError) as exc:
+        pytest.skip(f"the engine cannot make a tiny model: {exc}")
+
+
+@pytest.fixture(scope="session")
+def engine_available() -> None:
+    try:
+        import segearth_engine.pipeline  # noqa: F401
+
+        import segearth_engine.segmenter  # noqa: F401
+    except ImportError as exc:
+        pytest.skip(f"segearth_engine pipeline/segmenter not importable yet: {exc}")
+
+
+@pytest.fixture()
+def load_raster(project):
+    """Function adding a raster file to the project and returning the layer."""
+    return add_raster
+
+
+@pytest.fixture()
+def wait_task():
+    """Function waiting for a QgsTask (and its finished()) with a timeout."""
+    return wait_for_task
+
+
+@pytest.fixture()
+def spin():
+    """Function spinning the event loop until a predicate holds or a timeout passes."""
+    return process_events_until
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA

@@ -1,0 +1,41 @@
+"""The real QGIS desktop under Xvfb loads the plugin, runs a question with the tiny model and reports back."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.desktop
+@pytest.mark.skipif(not (shutil.which("qgis") and shutil.which("xvfb-run")), reason="needs qgis and xvfb-run")
+def test_desktop_smoke(engine_available, tiny_model, tmp_path):
+    artifacts = Path(os.environ.get("SEGEARTH_ARTIFACTS", REPO / "tests" / "artifacts"))
+    report = tmp_path / "desktop_smoke.json"
+    env = dict(os.environ, SEGEARTH_TINY_MODEL=str(tiny_model), SEGEARTH_ARTIFACTS=str(artifacts),
+               SEGEARTH_SMOKE_REPORT=str(report), SEGEARTH_SMOKE_TIMEOUT="480")
+    env.pop("QT_QPA_PLATFORM", None)
+    done = subprocess.run(["bash", str(REPO / "scripts" / "desktop_smoke.sh"), str(REPO / "tests" / "data" /
+                                                                                  "rgbn.tif")],
+                          capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert report.is_file(), f"no report (rc {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    data = json.loads(report.read_text())
+    assert data["ok"], data.get("error")
+    assert data["plugin_loaded"] and data["dock_visible"]
+    assert data["result_layer"] == "where could a small plane land?"
+    assert data["in_project"] and data["in_group"]
+    assert isinstance(data["feature_count"], int) and data["feature_count"] >= 0
+    assert data["result_crs"] == data["raster_crs"] == "EPSG:32618"
+    assert data["fields"][:5] == ["question", "model", "mode", "area_m2", "mean_prob"]
+    versions = data["versions"]
+    assert versions["rasterio_gdal"] == versions["osgeo_gdal"]
+    assert not versions["segearth_engine"].startswith("error")
+    assert data["device"] and "not loaded" not in data["device"]
+    assert Path(data["screenshot"]).is_file() and Path(data["screenshot"]).stat().st_size > 10_000
+    assert done.returncode == 0

@@ -1,0 +1,121 @@
+"""Packaging: metadata, zip layout, translations covering every UI string, deployment into a profile."""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def ui_strings() -> set[str]:
+    found = {"SegEarth results"}
+    for path in (REPO / "segearth_qgis").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr" and node.args \
+                    and isinstance(node.args[0], ast.Constant):
+                found.add(node.args[0].value)
+    return found
+
+
+def test_metadata_is_complete():
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str
+    parser.read(REPO / "metadata.txt", encoding="utf-8")
+    general = parser["general"]
+    for key in ("name", "description", "about", "version", "qgisMinimumVersion", "qgisMaximumVersion", "author",
+                "email", "repository", "tracker", "homepage", "tags", "category", "icon", "changelog",
+                "experimental", "hasProcessingProvider"):
+        assert general.get(key), key
+    assert general["version"] == "0.1.0" and general["qgisMinimumVersion"] == "3.22"
+    assert general["qgisMaximumVersion"] == "4.99" and general["category"] == "Raster"
+    assert (REPO / general["icon"]).is_file()
+
+
+def test_every_ui_string_is_translated():
+    strings = ui_strings()
+    for lang in ("fr", "zh_CN"):
+        root = ElementTree.parse(REPO / "i18n" / f"segearth_{lang}.ts").getroot()
+        table = {m.findtext("source"): m.findtext("translation") for m in root.iter("message")}
+        missing = sorted(s for s in strings if not table.get(s))
+        assert not missing, (lang, missing)
+
+
+def test_placeholders_survive_translation():
+    for lang in ("fr", "zh_CN"):
+        root = ElementTree.parse(REPO / "i18n" / f"segearth_{lang}.ts").getroot()
+        for message in root.iter("message"):
+            source, text = message.findtext("source"), message.findtext("translation")
+            assert source.count("{}") == text.count("{}"), (lang, source)
+
+
+def test_package_zip_layout(tmp_path):
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "package_plugin.py"), "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    archive = zipfile.ZipFile(tmp_path / "segearth_qgis-0.1.0.zip")
+    names = set(archive.namelist())
+    for required in ("segearth_qgis/__init__.py", "segearth_qgis/metadata.txt", "segearth_qgis/resources/icon.svg",
+                     "segearth_qgis/resources/select_extent.svg", "segearth_qgis/resources/visible_extent.svg",
+                     "segearth_qgis/plugin.py", "segearth_qgis/processing_provider.py"):
+        assert required in names, required
+    assert not any("__pycache__" in n or n.endswith(".ts") for n in names)
+    assert not any(n.startswith("segearth_qgis/segearth_engine") for n in names)  # the engine is not vendored
+    if subprocess.run(["bash", "-c", "command -v lrelease"], capture_output=True, check=False).returncode == 0:
+        assert {"segearth_qgis/i18n/segearth_fr.qm", "segearth_qgis/i18n/segearth_zh_CN.qm"} <= names
+
+
+def test_compile_translations_without_lrelease_explains(tmp_path):
+    done = subprocess.run(["bash", str(REPO / "scripts" / "compile_translations.sh")], capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", "LRELEASE": "/nonexistent/lrelease"},
+                          timeout=60, check=False)
+    assert done.returncode == 0 and "lrelease not found" in done.stderr
+
+
+def test_deploy_enables_plugin_and_clears_watchdog(tmp_path):
+    profile = tmp_path / "profile"
+    (profile / "QGIS").mkdir(parents=True)
+    (profile / "QGIS" / "QGIS3.ini").write_text(
+        "[PythonPlugins]\nprocessing=true\nwatchDog\\segearth_qgis=true\nsegearth_qgis=false\n\n[qgis]\nx=1\n")
+    done = subprocess.run(["bash", str(REPO / "scripts" / "deploy_plugin.sh"), str(profile)], capture_output=True,
+                          text=True, timeout=120, check=False,
+                          env={"PATH": "/usr/bin:/bin", "SEGEARTH_BUILD_DIR": str(tmp_path / "build")})
+    assert done.returncode == 0, done.stderr
+    ini = (profile / "QGIS" / "QGIS3.ini").read_text()
+    assert "segearth_qgis=true" in ini and "watchDog" not in ini and "segearth_qgis=false" not in ini
+    assert "processing=true" in ini and "[qgis]" in ini
+    assert (profile / "python" / "plugins" / "segearth_qgis" / "metadata.txt").is_file()
+
+
+def test_translator_loads_french(qgis_app):
+    from segearth_qgis.translation import install_translator, remove_translator, tr
+
+    if not (REPO / "i18n" / "segearth_fr.qm").is_file():
+        subprocess.run(["bash", str(REPO / "scripts" / "compile_translations.sh")], check=False, timeout=60)
+    if not (REPO / "i18n" / "segearth_fr.qm").is_file():
+        import pytest
+
+        pytest.skip("lrelease is not installed")
+    try:
+        assert install_translator("fr_FR")
+        assert tr("Segment selected extent") == "Segmenter l'emprise sélectionnée"
+    finally:
+        remove_translator()
+    assert tr("Segment selected extent") == "Segment selected extent"
+
+
+def test_qt_enums_are_fully_qualified():
+    """Qt6 (QGIS 4) has no short enum names: Qt.AlignLeft must be Qt.AlignmentFlag.AlignLeft."""
+    import re
+
+    short = re.compile(r"\bQt\.(Align[A-Z]\w*|Key_\w+|[A-Z]\w*DockWidgetArea|ShiftModifier|Checked)\b")
+    offenders = [f"{p.name}:{i}" for p in (REPO / "segearth_qgis").glob("*.py")
+                 for i, line in enumerate(p.read_text().splitlines(), 1) if short.search(line)]
+    assert not offenders
+    direct = re.compile(r"^\s*(from|import) PyQt[56]", re.MULTILINE)
+    assert not [p.name for p in (REPO / "segearth_qgis").glob("*.py") if direct.search(p.read_text())]

@@ -1,0 +1,48 @@
+"""The Processing algorithm "Segment raster by question" runs the same engine and writes a vector layer."""
+
+from __future__ import annotations
+
+import pytest
+from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
+
+from segearth_qgis.processing_provider import SegEarthProvider
+
+
+@pytest.fixture()
+def provider(qgis_processing):
+    registry = QgsApplication.processingRegistry()
+    provider = SegEarthProvider()
+    registry.addProvider(provider)
+    yield provider
+    registry.removeProvider(provider)
+
+
+def test_algorithm_is_registered_with_parameters(provider):
+    algorithm = QgsApplication.processingRegistry().algorithmById("segearth:segmentbyquestion")
+    assert algorithm is not None and algorithm.displayName() == "Segment raster by question"
+    names = [p.name() for p in algorithm.parameterDefinitions()]
+    assert names == ["INPUT", "QUESTION", "TASK", "MODE", "MODEL", "EXTENT", "OUTPUT"]
+
+
+def test_algorithm_runs_tiny_model(provider, engine_available, rgbn_layer, tiny_model):
+    import processing
+
+    context = QgsProcessingContext()
+    feedback = QgsProcessingFeedback()
+    result = processing.run("segearth:segmentbyquestion", {
+        "INPUT": rgbn_layer, "QUESTION": "open flat ground", "TASK": 0, "MODE": 0, "MODEL": str(tiny_model),
+        "OUTPUT": "memory:answer"}, context=context, feedback=feedback)
+    layer = context.getMapLayer(result["OUTPUT"]) if isinstance(result["OUTPUT"], str) else result["OUTPUT"]
+    assert layer is not None and layer.isValid()
+    assert layer.crs() == rgbn_layer.crs()
+    assert layer.fields().names()[:5] == ["question", "model", "mode", "area_m2", "mean_prob"]
+
+
+def test_algorithm_explains_missing_question(provider, rgbn_layer, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException):
+        processing.run("segearth:segmentbyquestion", {
+            "INPUT": rgbn_layer, "QUESTION": " ", "TASK": 0, "MODE": 0, "MODEL": str(tmp_path),
+            "OUTPUT": "memory:"})
