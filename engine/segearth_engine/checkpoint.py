@@ -95,7 +95,8 @@ def from_checkpoint_state(tensors: Mapping[str, torch.Tensor], num_heads: int) -
             llm[name[len("model."):]] = tensor
         else:
             out[mapped] = tensor
-    out.update({"llm." + k: v for k, v in phi_state_from_checkpoint(llm, num_heads).items()})
+    if llm:  # empty when a partial load read no Phi tensor (the layout was checked as a whole before)
+        out.update({"llm." + k: v for k, v in phi_state_from_checkpoint(llm, num_heads).items()})
     return out
 
 

@@ -12,12 +12,14 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .errors import ModelFilesError
+
 SUPPORTED_PROJECTOR = "SparseConv_1"
 ENGINE_CONFIG_KEY = "segearth_engine"
 
 
-class ConfigError(ValueError):
-    """A config.json that does not describe a SegEarth-R1 model we can build."""
+class ConfigError(ModelFilesError, ValueError):
+    """A config.json that is missing, unreadable or not a SegEarth-R1 model we can build."""
 
 
 @dataclass(frozen=True)
@@ -190,14 +192,26 @@ class SegEarthConfig:
             raise ConfigError("Swin needs four stages")
         if max(self.pad_token_id, self.seg_token_id) >= self.llm.vocab_size:
             raise ConfigError("[PAD]/[SEG] ids lie outside the vocabulary")
+        pixel, mask = self.pixel_decoder, self.mask_decoder
+        if pixel.conv_dim != mask.hidden_dim:
+            # upstream would then add 1x1 input projections to the predictor, which the release does not have
+            raise ConfigError(f"pixel decoder width {pixel.conv_dim} differs from mask decoder width {mask.hidden_dim}")
+        if pixel.conv_dim % 32:
+            raise ConfigError(f"pixel decoder width {pixel.conv_dim} is not a multiple of 32 (GroupNorm groups)")
+        if pixel.conv_dim % pixel.nheads or mask.hidden_dim % mask.nheads:
+            raise ConfigError("decoder widths are not divisible by their numbers of heads")
 
 
 def tiny_config() -> SegEarthConfig:
-    """Small widths for tests: same architecture, names, 1024 px input and 64 visual tokens."""
+    """Small widths for tests: same architecture, 1024 px input, 64 visual tokens, and the release's layer counts.
+
+    Only widths shrink (and heads with them); depths stay (Swin 2/2/18/2, 24 Phi layers, 6 encoder and 9 decoder
+    layers) so that a tiny checkpoint has exactly the release's tensor names.
+    """
     return SegEarthConfig(
-        llm=LLMConfig(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4),
-        swin=SwinConfig(embed_dim=16, depths=(2, 2, 2, 2), num_heads=(1, 2, 2, 4)),
-        pixel_decoder=PixelDecoderConfig(conv_dim=32, mask_dim=32, nheads=2, dim_feedforward=64, enc_layers=2),
-        mask_decoder=MaskDecoderConfig(hidden_dim=32, nheads=2, dim_feedforward=64, dec_layers=3),
+        llm=LLMConfig(hidden_size=64, intermediate_size=128, num_attention_heads=4),
+        swin=SwinConfig(embed_dim=16, num_heads=(1, 2, 2, 4)),
+        pixel_decoder=PixelDecoderConfig(conv_dim=32, mask_dim=32, nheads=2, dim_feedforward=64),
+        mask_decoder=MaskDecoderConfig(hidden_dim=32, nheads=2, dim_feedforward=64),
         description=DescriptionConfig(additional_dim=32, heads=2, dim_head=16),
     )

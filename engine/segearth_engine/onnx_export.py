@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,11 +100,14 @@ def export_onnx(model_dir: str | Path, out_dir: str | Path | None = None, overwr
         "segearth.llm_hidden": str(cfg.llm.hidden_size),
     }
     pixels = torch.zeros(1, 3, cfg.image_size, cfg.image_size)
-    with torch.inference_mode():
+    # no_grad, not inference_mode: inference tensors cannot be fed to the tracer.
+    with torch.no_grad():
         features = model.encode(pixels)
     pooled = torch.zeros(1, cfg.llm.hidden_size)
     decoder_args = (pooled, *(features[name] for name in DECODER_INPUTS[1:]))
-    with tempfile.TemporaryDirectory(dir=out) as tmp:
+    with tempfile.TemporaryDirectory(dir=out) as tmp, torch.no_grad(), warnings.catch_warnings():
+        # Swin's patch merging slices with step 2, which the exporter cannot constant-fold; it says so, harmlessly.
+        warnings.filterwarnings("ignore", message="Constant folding - Only steps=1")
         tmp_enc, tmp_dec = Path(tmp) / ENCODER_FILE, Path(tmp) / DECODER_FILE
         log.info("exporting the vision encoder to %s", graphs.encoder)
         torch.onnx.export(VisionEncoderGraph(model), (pixels,), str(tmp_enc), input_names=["pixel_values"],

@@ -138,12 +138,19 @@ def assemble(ids: Sequence[int], embed_fn: Callable[[list[int]], torch.Tensor], 
 def load_tokenizer(path: str | Path, pad_token_id: int = 50295, seg_token_id: int = 50296) -> Any:
     """The model folder's tokenizer (fast, no remote code, local files only), checked for the ids the model expects."""
     from transformers import AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    # AutoTokenizer reads config.json, whose model_type (llava_phi) it does not know, and warns about it; the
+    # tokenizer itself is a plain CodeGen/GPT-2 one, so that warning would only confuse users.
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(path), use_fast=True, trust_remote_code=False,
                                                   local_files_only=True, clean_up_tokenization_spaces=False)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelFilesError(f"{path}: the tokenizer files cannot be loaded ({exc})") from None
+    finally:
+        hf_logging.set_verbosity(verbosity)
     checks = {"[PAD]": pad_token_id, "[SEG]": seg_token_id}
     for token, expected in checks.items():
         found = tokenizer.encode(token, add_special_tokens=False)

@@ -61,6 +61,27 @@ def test_empty_question_is_refused(tiny_onnx_segmenter, scene):
         tiny_onnx_segmenter.segment(encoded, "a question", task="counting")
 
 
+@pytest.mark.parametrize("bad", [np.zeros((20, 30, 4), np.uint8), np.zeros((20, 30), np.uint8),
+                                 np.zeros((20, 30, 3), np.float32), np.zeros((0, 30, 3), np.uint8)],
+                         ids=["rgba", "grey", "float", "empty"])
+def test_non_rgb_image_is_refused(tiny_onnx_segmenter, bad):
+    calls = tiny_onnx_segmenter.encoder_calls
+    with pytest.raises(InputError):
+        tiny_onnx_segmenter.encode(bad)
+    assert tiny_onnx_segmenter.encoder_calls == calls
+
+
+def test_corrupt_graph_is_refused(tiny_model_dir, tmp_path, tiny_onnx_segmenter):
+    graphs = tmp_path / "graphs"
+    graphs.mkdir()
+    for name in (ENCODER_FILE, DECODER_FILE):
+        shutil.copy(tiny_model_dir / "onnx" / name, graphs / name)
+    data = (graphs / DECODER_FILE).read_bytes()
+    (graphs / DECODER_FILE).write_bytes(data[: len(data) // 3])
+    with pytest.raises(ModelFilesError, match=DECODER_FILE):
+        Segmenter.from_pretrained(tiny_model_dir, backend="onnx", device="cpu", export_dir=graphs)
+
+
 def test_graphs_carry_metadata_and_a_supported_ir_version(tiny_onnx_segmenter):
     for session in tiny_onnx_segmenter.sessions:
         proto = onnx.load(str(session.path), load_external_data=False)

@@ -117,3 +117,28 @@ def test_wrong_projector_type_is_refused(tiny_model_dir, tmp_path):
     (folder / "config.json").write_text(json.dumps(raw))
     with pytest.raises(ModelFilesError, match="SparseConv_1"):
         load_model(folder)
+
+
+def test_cli_writes_the_same_model_and_verifies_it(tiny_model_dir, tmp_path, capsys):
+    from segearth_engine.cli import main
+
+    assert main(["make-tiny-model", str(tmp_path / "cli"), "--seed", "0"]) == 0
+    assert "RANDOM" in capsys.readouterr().out
+    assert sha256_of(tmp_path / "cli" / "model.safetensors") == sha256_of(tiny_model_dir / "model.safetensors")
+    assert main(["make-tiny-model", str(tmp_path / "cli"), "--seed", "1"]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert main(["verify", str(tmp_path / "cli")]) == 0
+    assert "layout matches SegEarth-R1" in capsys.readouterr().out
+
+
+def test_cli_verify_names_a_renamed_key(tiny_model_dir, tmp_path, capsys):
+    from segearth_engine.cli import main
+
+    folder = _copy(tiny_model_dir, tmp_path)
+    tensors = load_file(str(folder / "model.safetensors"))
+    tensors["pixel_decoder.transformer.level_embeds"] = tensors.pop("pixel_decoder.transformer.level_embed")
+    save_file(tensors, str(folder / "model.safetensors"))
+    assert main(["verify", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "missing tensors: pixel_decoder.transformer.level_embed" in err
+    assert "unexpected tensors: pixel_decoder.transformer.level_embeds" in err

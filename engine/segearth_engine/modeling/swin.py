@@ -14,27 +14,14 @@ loop over windows. Spatial sizes are read as Python ints, which keeps an ONNX ex
 
 from __future__ import annotations
 
-import warnings
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ..config import SwinConfig
+from .tracing import static_int as _int
 
 MASK_VALUE = -100.0  # upstream's additive value between different shifted regions
-
-
-def _int(size) -> int:
-    """A size as a Python int, also while tracing (where shapes come back as 0-d tensors).
-
-    Freezing sizes is intended: the ONNX graph is exported for one input size, so its tracer warning is silenced.
-    """
-    if not torch.jit.is_tracing():
-        return int(size)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", torch.jit.TracerWarning)
-        return int(size)
 
 
 def relative_position_index(window: int) -> torch.Tensor:
