@@ -22,6 +22,10 @@ fi
 if [ ! -x .venv/bin/python ]; then
   /usr/bin/python3 -m venv --system-site-packages .venv
 fi
+# Debian's pyproj looks for proj.db under sys.prefix: give the venv the system's PROJ data.
+if [ ! -e .venv/share/proj ] && [ -f /usr/share/proj/proj.db ]; then
+  mkdir -p .venv/share && ln -s /usr/share/proj .venv/share/proj
+fi
 PIP=(.venv/bin/python -m pip --disable-pip-version-check)
 stamp=.venv/.segearth-requirements
 want=$(cat requirements.txt constraints.txt engine/pyproject.toml | sha256sum | cut -d' ' -f1)

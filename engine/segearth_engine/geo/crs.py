@@ -1,0 +1,76 @@
+"""CRS helpers: find PROJ's data in a venv, parse CRS text, move extents between CRSs.
+
+pyproj looks for proj.db under sys.prefix; a venv made with --system-site-packages has none there, so every CRS
+parse fails until PROJ_DATA points at the system's /usr/share/proj. `ensure_proj_data` fixes that once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import InputError
+
+
+def _system_proj_dir() -> str | None:
+    for candidate in (os.environ.get("PROJ_DATA"), os.environ.get("PROJ_LIB"),
+                      str(Path(sys.base_prefix) / "share" / "proj"), "/usr/share/proj", "/usr/local/share/proj"):
+        if candidate and (Path(candidate) / "proj.db").is_file():
+            return candidate
+    return None
+
+
+@lru_cache(maxsize=1)
+def ensure_proj_data() -> str:
+    """The PROJ data folder pyproj uses, pointing it at the system's one when the venv hides it."""
+    if "PROJ_DATA" not in os.environ and not (Path(sys.prefix) / "share" / "proj" / "proj.db").is_file():
+        found = _system_proj_dir()
+        if found:
+            os.environ["PROJ_DATA"] = found  # before pyproj's import, which otherwise warns
+    import pyproj.datadir
+
+    try:
+        return pyproj.datadir.get_data_dir()
+    except pyproj.exceptions.DataDirError:
+        found = _system_proj_dir()
+        if not found:
+            raise InputError("PROJ's data (proj.db) was not found; install proj-data or set PROJ_DATA") from None
+        pyproj.datadir.set_data_dir(found)
+        return found
+
+
+def parse_crs(text: str):
+    """pyproj.CRS from WKT, 'EPSG:n', a bare EPSG number or a PROJ string; InputError when it is not a CRS."""
+    import pyproj
+
+    ensure_proj_data()
+    value = text.strip()
+    if value.isdigit():
+        value = f"EPSG:{value}"
+    try:
+        return pyproj.CRS.from_user_input(value)
+    except pyproj.exceptions.CRSError as exc:
+        raise InputError(f"{text!r} is not a coordinate reference system: {exc}") from exc
+
+
+Box = tuple[float, float, float, float]
+
+
+def transform_extent(extent: Box, src: str, dst: str) -> Box:
+    """Bounding box of `extent` (src CRS) in dst CRS, densified so curved edges are covered."""
+    import pyproj
+
+    src_crs, dst_crs = parse_crs(src), parse_crs(dst)
+    if src_crs == dst_crs:
+        return tuple(float(v) for v in extent)  # type: ignore[return-value]
+    transformer = pyproj.Transformer.from_crs(src_crs, dst_crs, always_xy=True)
+    out = transformer.transform_bounds(*extent, densify_pts=21)
+    if not all(map(_finite, out)):
+        raise InputError(f"the extent {extent} cannot be expressed in the raster's CRS")
+    return tuple(float(v) for v in out)  # type: ignore[return-value]
+
+
+def _finite(value: float) -> bool:
+    return value == value and abs(value) != float("inf")

@@ -1,0 +1,173 @@
+"""Write answers to disk: GeoPackage (v1.3), Shapefile (UTF-8), GeoJSON, or the mask as a GeoTIFF.
+
+Every writer stages its files in a hidden temporary folder next to the target and renames them into place only
+when complete, so a failure (or Ctrl-C) never leaves a half-written output, and an existing output is replaced
+only when `overwrite` is asked for.
+
+Shapefile limits, handled explicitly: field names are at most 10 characters (ours already are), and text fields
+hold at most 254 bytes, so a longer question is cut at a character boundary and ends with "…"; the full question
+and run details always go to a sidecar `<name>.segearth.json` next to the .shp.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError, OutputExistsError
+
+VECTOR_DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON"}
+RASTER_SUFFIXES = (".tif", ".tiff")
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+SHP_TEXT_BYTES = 254
+SIDECAR_SUFFIX = ".segearth.json"
+
+
+def output_kind(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in VECTOR_DRIVERS:
+        return "vector"
+    if suffix in RASTER_SUFFIXES:
+        return "raster"
+    raise InputError(f"{path}: unknown output format; use .gpkg, .shp, .geojson or .tif")
+
+
+def output_files(path: str | Path) -> list[Path]:
+    """Every file a write to `path` produces (a Shapefile is several)."""
+    target = Path(path)
+    if target.suffix.lower() == ".shp":
+        return [target.with_suffix(s) for s in SHAPEFILE_PARTS] + [target.with_suffix(SIDECAR_SUFFIX)]
+    return [target]
+
+
+def check_output(path: str | Path, overwrite: bool = False) -> Path:
+    """Refuse early (before any computing) an unknown format, a missing or unwritable folder, an existing file."""
+    target = Path(path).expanduser()
+    output_kind(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"output folder {folder} does not exist (or is not a folder)")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".segearth-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputError(f"output folder {folder} is not writable: {exc.strerror or exc}") from exc
+    existing = [p for p in output_files(target) if p.exists()]
+    if existing and not overwrite:
+        raise OutputExistsError(f"{existing[0]} exists; choose another name or pass --overwrite")
+    return target
+
+
+@contextmanager
+def staged(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
+    """Yields a temporary path to write `path`'s files to; on success moves them into place, else removes them."""
+    target = check_output(path, overwrite)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".segearth-tmp", dir=target.parent))
+    try:
+        yield stage / target.name
+        produced = {p.name: p for p in stage.iterdir()}
+        for final in output_files(target):
+            if final.exists() and final.name not in produced:
+                final.unlink()  # a stale part of an older Shapefile being overwritten
+        for name, staged_file in produced.items():
+            os.replace(staged_file, target.parent / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def truncate_utf8(text: str, limit: int = SHP_TEXT_BYTES) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes at a character boundary, marked with a trailing ellipsis."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    room = limit - len("…".encode())
+    cut = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    return cut + "…"
+
+
+def _field_type(value) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "int"
+    if isinstance(value, int | np.integer):
+        return "int"
+    if isinstance(value, float | np.floating):
+        return "float"
+    return "str"
+
+
+def _schema(features: list, base: dict, shapefile: bool) -> dict:
+    props: dict[str, str] = {}
+    for key, value in list(base.items()) + [kv for _, attrs in features for kv in attrs.items()]:
+        if key not in props:
+            if shapefile and len(key) > 10:
+                raise InputError(f"attribute {key!r} is longer than a Shapefile's 10-character field names")
+            kind = _field_type(value)
+            if shapefile:
+                kind = {"str": f"str:{SHP_TEXT_BYTES}", "float": "float:24.4", "int": "int:18"}[kind]
+            props[key] = kind
+    return {"geometry": "MultiPolygon", "properties": props}
+
+
+def _plain(value, shapefile: bool):
+    if isinstance(value, np.generic):
+        value = value.item()
+    if shapefile and isinstance(value, str):
+        return truncate_utf8(value)
+    return value
+
+
+def write_vector(path: str | Path, features: list, crs_wkt: str, base_attrs: dict | None = None,
+                 overwrite: bool = False, layer: str = "answer", details: dict | None = None) -> Path:
+    """Polygons and attributes to .gpkg/.shp/.geojson in `crs_wkt`; `base_attrs` fixes the fields of an empty result."""
+    import fiona
+    from shapely.geometry import MultiPolygon, mapping
+
+    target = Path(path).expanduser()
+    driver = VECTOR_DRIVERS.get(target.suffix.lower())
+    if driver is None:
+        raise InputError(f"{path}: vector outputs are .gpkg, .shp or .geojson")
+    shapefile = driver == "ESRI Shapefile"
+    schema = _schema(features, dict(base_attrs or {}), shapefile)
+    options: dict = {"encoding": "utf-8"} if shapefile else {}
+    if driver == "GPKG":
+        options.update(layer=layer, VERSION="1.3")  # QGIS 3.22's GDAL warns on GeoPackage 1.4
+    with staged(target, overwrite) as tmp:
+        with fiona.open(tmp, "w", driver=driver, schema=schema, crs_wkt=crs_wkt or None, **options) as sink:
+            for geometry, attrs in features:
+                multi = geometry if geometry.geom_type == "MultiPolygon" else MultiPolygon([geometry])
+                sink.write({"geometry": mapping(multi),
+                            "properties": {k: _plain(attrs.get(k), shapefile) for k in schema["properties"]}})
+        if shapefile:
+            sidecar = {**dict(base_attrs or {}), **dict(details or {}), "fields": list(schema["properties"])}
+            tmp.with_suffix(SIDECAR_SUFFIX).write_text(json.dumps(sidecar, indent=1, ensure_ascii=False),
+                                                       encoding="utf-8")
+    return target
+
+
+def write_mask_geotiff(path: str | Path, mask: np.ndarray, transform, crs_wkt: str, overwrite: bool = False) -> Path:
+    """uint8 mask (1 answer, 0 not, 255 nodata) as a tiled, compressed GeoTIFF."""
+    import rasterio
+
+    target = Path(path).expanduser()
+    profile = {"driver": "GTiff", "height": mask.shape[0], "width": mask.shape[1], "count": 1, "dtype": "uint8",
+               "transform": transform, "crs": crs_wkt or None, "nodata": 255, "compress": "deflate"}
+    if mask.shape[0] >= 256 and mask.shape[1] >= 256:
+        profile.update(tiled=True, blockxsize=256, blockysize=256)
+    with staged(target, overwrite) as tmp:
+        with rasterio.open(tmp, "w", **profile) as ds:
+            ds.write(mask.astype(np.uint8, copy=False), 1)
+    return target
+
+
+def publish_file(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
+    """Copy a finished file to `dst` through the same staging (used for large on-disk masks)."""
+    with staged(dst, overwrite) as tmp:
+        shutil.copyfile(src, tmp)
+    return Path(dst)
