@@ -272,8 +272,12 @@
         <translation>Exporter le résultat SegEarth</translation>
     </message>
     <message>
-        <source>Shapefile (*.shp);;GeoPackage (*.gpkg)</source>
-        <translation>Shapefile (*.shp);;GeoPackage (*.gpkg)</translation>
+        <source>Shapefile (*.shp)</source>
+        <translation>Shapefile (*.shp)</translation>
+    </message>
+    <message>
+        <source>GeoPackage (*.gpkg)</source>
+        <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
         <source>Install dependencies</source>
@@ -414,6 +418,10 @@
     <message>
         <source>SegEarth results</source>
         <translation>Résultats SegEarth</translation>
+    </message>
+    <message>
+        <source>SegEarth cannot start: {}. Install it with: {}</source>
+        <translation>SegEarth ne peut pas démarrer : {}. Installez-le avec : {}</translation>
     </message>
 </context>
 </TS>

@@ -272,8 +272,12 @@
         <translation>导出 SegEarth 结果</translation>
     </message>
     <message>
-        <source>Shapefile (*.shp);;GeoPackage (*.gpkg)</source>
-        <translation>Shapefile (*.shp);;GeoPackage (*.gpkg)</translation>
+        <source>Shapefile (*.shp)</source>
+        <translation>Shapefile 文件 (*.shp)</translation>
+    </message>
+    <message>
+        <source>GeoPackage (*.gpkg)</source>
+        <translation>GeoPackage 文件 (*.gpkg)</translation>
     </message>
     <message>
         <source>Install dependencies</source>
@@ -414,6 +418,10 @@
     <message>
         <source>SegEarth results</source>
         <translation>SegEarth 结果</translation>
+    </message>
+    <message>
+        <source>SegEarth cannot start: {}. Install it with: {}</source>
+        <translation>SegEarth 无法启动：{}。请用以下命令安装：{}</translation>
     </message>
 </context>
 </TS>

@@ -28,33 +28,6 @@ else
 fi
 
 ini="$profile/QGIS/QGIS3.ini"
-mkdir -p "$(cd "$profile" && pwd)/QGIS"
-"$python" - "$ini" <<'PY'
-import sys
-from pathlib import Path
-
-path = Path(sys.argv[1])
-lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-out, in_section, done = [], False, False
-for line in lines:
-    stripped = line.strip()
-    if stripped.startswith("["):
-        if in_section and not done:
-            blanks = 0
-            while out and not out[-1].strip():
-                out.pop()
-                blanks += 1
-            out += ["segearth_qgis=true"] + [""] * blanks
-            done = True
-        in_section = stripped == "[PythonPlugins]"
-    elif in_section and (stripped.startswith("segearth_qgis=") or stripped.startswith("watchDog\\segearth_qgis")):
-        continue
-    out.append(line)
-if in_section and not done:
-    out.append("segearth_qgis=true")
-    done = True
-if not done:
-    out += ["", "[PythonPlugins]", "segearth_qgis=true"]
-path.write_text("\n".join(out) + "\n", encoding="utf-8")
-PY
+# enabled, and no crash-watchdog entry left by a killed QGIS (that entry would keep the plugin disabled)
+"$python" "$here/qgis_ini.py" "$ini" "PythonPlugins/segearth_qgis=true" "-PythonPlugins/watchDog/segearth_qgis"
 echo "deployed segearth_qgis to $plugins (enabled in $ini)"

@@ -2,7 +2,7 @@
 # Real QGIS desktop smoke test under Xvfb: a throw-away HOME and profile with the plugin deployed, the venv's
 # site-packages on PYTHONPATH, scripts/qgis_smoke_startup.py run by `qgis --code`, a JSON report and a screenshot.
 # Usage: desktop_smoke.sh [RASTER]   (default tests/data/rgbn.tif)
-# Env: SEGEARTH_ARTIFACTS (default tests/artifacts), SEGEARTH_SMOKE_REPORT (default $SEGEARTH_ARTIFACTS/
+# Env: SEGEARTH_ARTIFACTS (default artifacts/, git-ignored), SEGEARTH_SMOKE_REPORT (default $SEGEARTH_ARTIFACTS/
 #      desktop_smoke.json), SEGEARTH_TINY_MODEL (made if unset), SEGEARTH_SMOKE_TIMEOUT (default 420 s),
 #      SEGEARTH_SMOKE_LOCALE (e.g. fr, zh_CN: run the UI in that language), KEEP_SMOKE_DIR=1 keeps the temp dir.
 # Exit: 0 report ok, 1 report says failed, 2 setup problem, 3 no report (crash or hang; QGIS killed).
@@ -10,7 +10,7 @@ set -uo pipefail
 here="$(cd "${BASH_SOURCE[0]%/*}" && pwd)"
 root="$(cd "$here/.." && pwd)"
 raster="$(realpath "${1:-$root/tests/data/rgbn.tif}")"
-artifacts="$(mkdir -p "${SEGEARTH_ARTIFACTS:-$root/tests/artifacts}" && cd "${SEGEARTH_ARTIFACTS:-$root/tests/artifacts}" && pwd)"
+artifacts="$(mkdir -p "${SEGEARTH_ARTIFACTS:-$root/artifacts}" && cd "${SEGEARTH_ARTIFACTS:-$root/artifacts}" && pwd)"
 report="${SEGEARTH_SMOKE_REPORT:-$artifacts/desktop_smoke.json}"
 limit="${SEGEARTH_SMOKE_TIMEOUT:-420}"
 venv="$root/.venv"
@@ -50,6 +50,8 @@ if [ -z "$model" ] || [ ! -f "$model/config.json" ]; then
     fi
 fi
 rm -f "$report"
+# a parent pytest-qgis session exports its own settings folder; QGIS would read that instead of this profile
+unset QGIS_CUSTOM_CONFIG_PATH QGIS_OPTIONS_PATH
 echo "desktop_smoke: QGIS under Xvfb (timeout ${limit}s), raster $raster, model $model"
 HOME="$home" XDG_RUNTIME_DIR="$work" GDAL_PAM_ENABLED=NO PYTHONPATH="$pythonpath" QT_QPA_PLATFORM=xcb \
 SEGEARTH_SMOKE_RASTER="$raster" SEGEARTH_SMOKE_MODEL="$model" SEGEARTH_SMOKE_REPORT="$report" \

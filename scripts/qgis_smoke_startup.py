@@ -17,11 +17,12 @@ from qgis.PyQt.QtCore import QTimer
 from qgis.utils import iface, plugins
 
 REPORT = Path(os.environ.get("SEGEARTH_SMOKE_REPORT", "smoke_report.json"))
-ARTIFACTS = Path(os.environ.get("SEGEARTH_ARTIFACTS", "tests/artifacts"))
+ARTIFACTS = Path(os.environ.get("SEGEARTH_ARTIFACTS", "artifacts"))
 RASTER = os.environ.get("SEGEARTH_SMOKE_RASTER", "")
 MODEL = os.environ.get("SEGEARTH_SMOKE_MODEL", "")
 QUESTION = os.environ.get("SEGEARTH_SMOKE_QUESTION", "where could a small plane land?")
 DEADLINE = time.monotonic() + float(os.environ.get("SEGEARTH_SMOKE_TIMEOUT", "240"))
+PLUGIN_DEADLINE = time.monotonic() + 90  # QGIS restores plugins a few seconds after start; 90 s is plenty
 state = {"report": {"started": time.time(), "steps": []}, "task": None, "timer": None}
 
 
@@ -59,6 +60,42 @@ def versions():
     return out
 
 
+def geo_probe():
+    """Debian's shapely/rasterio/pyproj inside the desktop, where QGIS's GDAL/GEOS/PROJ are already loaded globally:
+    PyPI wheels fail exactly here (WKB GEOSException, wrong PROJ), while a plain pytest process hides it."""
+    out = {}
+    try:
+        import numpy as np
+        from affine import Affine
+        from shapely import wkb
+        from shapely.geometry import Point, shape
+
+        geom = Point(500000.0, 4600000.0).buffer(10.0)
+        out["shapely_wkb_roundtrip"] = abs(wkb.loads(geom.wkb).area - geom.area) < 1e-6
+        from rasterio import features
+
+        mask = np.zeros((8, 8), np.uint8)
+        mask[2:6, 2:6] = 1
+        polygons = [shape(g) for g, _ in features.shapes(mask, mask=mask.astype(bool),
+                                                        transform=Affine(2.0, 0, 500000.0, 0, -2.0, 4600000.0))]
+        out["rasterio_shapes_area"] = sum(p.area for p in polygons)
+        from pyproj import Transformer
+
+        lon, lat = Transformer.from_crs("EPSG:32618", "EPSG:4326", always_xy=True).transform(500000.0, 0.0)
+        out["pyproj_lon_lat"] = [round(lon, 9), round(lat, 9)]
+    except Exception:  # noqa: BLE001
+        out["error"] = traceback.format_exc()
+    libs = {}
+    with open("/proc/self/maps", encoding="utf-8") as maps:
+        for line in maps:
+            path = line.split()[-1] if "/" in line else ""
+            for name in ("libgdal", "libgeos_c", "libproj"):
+                if Path(path).name.startswith(name + "."):
+                    libs.setdefault(name, set()).add(path)
+    out["libraries"] = {name: sorted(paths) for name, paths in libs.items()}
+    return out
+
+
 def screenshot(name="qgis_desktop.png"):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
@@ -73,6 +110,7 @@ def finish(ok):
     report = state["report"]
     report["ok"] = bool(ok)
     report["versions"] = versions()
+    report["geo_probe"] = geo_probe()
     report["elapsed_s"] = round(time.time() - report["started"], 1)
     try:
         screenshot()
@@ -92,14 +130,16 @@ def fail(message):
 
 def start():
     try:
-        step("start")
         plugin = plugins.get("segearth_qgis")
         if plugin is None:
-            if time.monotonic() < DEADLINE - 200:
+            if time.monotonic() < PLUGIN_DEADLINE:
+                if not state["report"]["steps"] or state["report"]["steps"][-1][1] != "waiting for the plugin":
+                    step("waiting for the plugin")
                 QTimer.singleShot(500, start)  # plugins may still be loading
                 return
             fail("plugin segearth_qgis is not loaded: " + ", ".join(sorted(plugins)))
             return
+        step("plugin loaded")
         report = state["report"]
         report["plugin_loaded"] = True
         iface.mainWindow().resize(1600, 1000)

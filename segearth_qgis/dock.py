@@ -57,7 +57,7 @@ class SegEarthDock(QDockWidget):
         super().__init__(tr("SegEarth"), parent)
         self.setObjectName("SegEarthDock")
         self.setMinimumWidth(400)
-        self._history: dict[str, list[str]] = {}
+        self._history: dict[str, list[tuple[str, str]]] = {}  # layer id -> (question, task), newest first
         self._view_extent_provider = None  # callable(layer) -> layer-CRS tuple or None, set by the plugin
         body = QWidget(self)
         outer = QVBoxLayout(body)
@@ -148,7 +148,7 @@ class SegEarthDock(QDockWidget):
         # long labels must not force a horizontal scroll bar
         for combo in body.findChildren(QComboBox) + [self.layer_combo]:
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(4 if combo in self.band_combos else 8)
+            combo.setMinimumContentsLength(1 if combo in self.band_combos else 8)
         scroll = QScrollArea(self)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         scroll.setWidgetResizable(True)
@@ -231,22 +231,29 @@ class SegEarthDock(QDockWidget):
         self.stage.setText(text)
 
     # -- history ---------------------------------------------------------------------------------------------------
-    def add_history(self, layer_id: str, question: str) -> None:
-        questions = self._history.setdefault(layer_id, [])
-        if question in questions:
-            questions.remove(question)
-        questions.insert(0, question)
+    def add_history(self, layer_id: str, question: str, task: str = "reasoning") -> None:
+        """Remember a finished question (with its task, so that a click re-runs exactly that) for this layer."""
+        entries = self._history.setdefault(layer_id, [])
+        if (question, task) in entries:
+            entries.remove((question, task))
+        entries.insert(0, (question, task))
         self._refresh_history()
 
     def history_for(self, layer_id: str) -> list[str]:
-        return list(self._history.get(layer_id, []))
+        return [question for question, _ in self._history.get(layer_id, [])]
 
     def _refresh_history(self) -> None:
         self.history.clear()
         layer = self.current_layer()
-        for question in self.history_for(layer.id()) if layer is not None else []:
-            self.history.addItem(QListWidgetItem(question))
+        for question, task in self._history.get(layer.id(), []) if layer is not None else []:
+            item = QListWidgetItem(question)
+            item.setData(Qt.ItemDataRole.UserRole, task)
+            item.setToolTip(self.task_combo.itemText(max(0, self.task_combo.findData(task))))
+            self.history.addItem(item)
 
     def _history_clicked(self, item: QListWidgetItem) -> None:
         self.question.setPlainText(item.text())
+        index = self.task_combo.findData(item.data(Qt.ItemDataRole.UserRole))
+        if index >= 0:
+            self.task_combo.setCurrentIndex(index)
         self.request_run()

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 
+def _tr(text: str) -> str:
+    """tr() without qtpy (qtpy may be exactly what is missing): QGIS's own PyQt wrapper, same context."""
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    from .translation import CONTEXT
+
+    return QCoreApplication.translate(CONTEXT, text)
+
+
 class FallbackPlugin:
     """Shows one message-bar error naming the missing module and the pip command; adds nothing else."""
 
@@ -15,7 +24,8 @@ class FallbackPlugin:
 
         name = getattr(self.error, "name", None) or str(self.error)
         self.iface.messageBar().pushCritical(
-            "SegEarth", f"SegEarth cannot start: {self.error}. Install it with: {install_hint([name])}")
+            _tr("SegEarth"), _tr("SegEarth cannot start: {}. Install it with: {}").format(self.error,
+                                                                                          install_hint([name])))
 
     def unload(self) -> None:
         pass

@@ -36,7 +36,7 @@ def _field_type(value: Any):
     else:
         from qtpy.QtCore import QVariant
 
-        kinds = (QVariant.Bool, QVariant.LongLong, QVariant.Double, QVariant.String)
+        kinds = (QVariant.Type.Bool, QVariant.Type.LongLong, QVariant.Type.Double, QVariant.Type.String)
     if isinstance(value, bool):
         return kinds[0]
     if isinstance(value, int):

@@ -58,7 +58,7 @@ class SegEarthPlugin:
         panel.installRequested.connect(self.install_dependencies)
         self.refresh_dependencies()
 
-        self.toolbar = self.iface.addToolBar("SegEarth")
+        self.toolbar = self.iface.addToolBar(tr("SegEarth"))
         self.toolbar.setObjectName("SegEarthToolbar")
         self.dock_action = self._action("icon.svg", tr("SegEarth panel"), self.toggle_dock, checkable=True)
         self.dock_action.setChecked(True)
@@ -237,7 +237,7 @@ class SegEarthPlugin:
         self.iface.addCustomActionForLayer(self.export_action, layer)
         self.last_result_layer = layer
         self.result_layers.append(layer.id())
-        self.dock.add_history(request.layer_id, request.question)
+        self.dock.add_history(request.layer_id, request.question, request.task)
         count = layer.featureCount()
         self.dock.set_stage(tr("Done: {} polygons").format(count))
         self.dock.set_progress(100)
@@ -288,9 +288,14 @@ class SegEarthPlugin:
         if not is_result_layer(layer):
             self.message(tr("Select a SegEarth result layer to export"), "warning")
             return
-        path, _ = QFileDialog.getSaveFileName(self.iface.mainWindow(), tr("Export SegEarth result"), "",
-                                              tr("Shapefile (*.shp);;GeoPackage (*.gpkg)"))
+        shapefile, geopackage = tr("Shapefile (*.shp)"), tr("GeoPackage (*.gpkg)")
+        # the file dialog's own overwrite question is off: export() asks once, also for a typed name without suffix
+        path, chosen = QFileDialog.getSaveFileName(self.iface.mainWindow(), tr("Export SegEarth result"), "",
+                                                   f"{shapefile};;{geopackage}", shapefile,
+                                                   QFileDialog.Option.DontConfirmOverwrite)
         if path:
+            if not Path(path).suffix:
+                path += ".gpkg" if chosen == geopackage else ".shp"
             self.export(layer, path, confirm=self._confirm_overwrite)
 
     def _confirm_overwrite(self, path: str) -> bool:

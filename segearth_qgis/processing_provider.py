@@ -22,7 +22,7 @@ from qgis.core import (
 from qtpy.QtGui import QIcon
 
 from .layers import _plain, fields_for
-from .model_manager import ModelHolder
+from .model_manager import ModelHolder, inspect_model_dir
 from .paths import resource
 from .request import MODES, TASKS, PluginRequest
 from .translation import tr
@@ -68,7 +68,7 @@ class SegmentByQuestion(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from .dependencies import EngineUnavailable, load_engine
-        from .extent import as_tuple
+        from .extent import as_tuple, layer_extent_from
         from .qgis_source import QgisRasterSource
 
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
@@ -77,12 +77,20 @@ class SegmentByQuestion(QgsProcessingAlgorithm):
             raise QgsProcessingException(tr("A raster layer and a question are required"))
         extent = None
         if parameters.get(self.EXTENT):
-            rect = self.parameterAsExtent(parameters, self.EXTENT, context, layer.crs())
-            extent = as_tuple(rect.intersect(layer.extent()))
+            rect = layer_extent_from(self.parameterAsExtent(parameters, self.EXTENT, context, layer.crs()),
+                                     layer.crs(), layer)  # clipped to the layer and snapped to its pixels
+            if rect is None:
+                raise QgsProcessingException(tr("The rectangle does not overlap the layer"))
+            extent = as_tuple(rect)
         request = PluginRequest(layer_id=layer.id(), question=question,
                                 model_dir=self.parameterAsFile(parameters, self.MODEL, context),
                                 task=TASKS[self.parameterAsEnum(parameters, self.TASK, context)],
                                 mode=MODES[self.parameterAsEnum(parameters, self.MODE, context)], extent=extent)
+        info = inspect_model_dir(request.model_dir)
+        if info.state not in ("ok", "test"):
+            raise QgsProcessingException(info.message)
+        if info.state == "test":
+            feedback.pushWarning(info.message)  # random weights: never presented as a working segmenter
         try:
             segmenter_module, pipeline = load_engine()
             from segearth_engine.errors import SegEarthError

@@ -66,3 +66,35 @@ def test_install_command_pins_numpy_and_targets_private_folder(tmp_path):
 def test_private_site_dir_is_keyed_to_python():
     folder = dependencies.private_site_dir()
     assert f"py{sys.version_info.major}{sys.version_info.minor}-{sys.platform}" in folder.name
+
+
+def _probe(blocked: str, tmp_path) -> dict:
+    import json
+    import os
+    import subprocess
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "qgis"))
+    env.pop("QGIS_OPTIONS_PATH", None)
+    done = subprocess.run([sys.executable, str(Path(__file__).with_name("load_plugin_probe.py")), blocked, str(repo)],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("PROBE ")]
+    assert lines, f"rc {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+    return json.loads(lines[-1][len("PROBE "):])
+
+
+def test_loading_the_plugin_imports_nothing_heavy(tmp_path):
+    report = _probe("", tmp_path)
+    assert report["plugin"] == "SegEarthPlugin" and report["actions"] == 3
+    assert report["heavy_imported"] == []  # torch, transformers, onnxruntime and the model code stay lazy
+    assert not report["install_visible"]
+
+
+def test_plugin_loads_without_heavy_packages_and_names_them(tmp_path):
+    report = _probe("torch,transformers,onnxruntime,segearth_engine", tmp_path)
+    assert report["plugin"] == "SegEarthPlugin" and report["actions"] == 3  # the full UI, not the fallback
+    assert report["heavy_imported"] == []
+    for name in ("segearth_engine", "torch", "transformers", "onnxruntime"):
+        assert name in report["status"], report["status"]
+    assert report["install_visible"]

@@ -15,9 +15,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.mark.desktop
 @pytest.mark.skipif(not (shutil.which("qgis") and shutil.which("xvfb-run")), reason="needs qgis and xvfb-run")
-def test_desktop_smoke(engine_available, tiny_model, tmp_path):
-    artifacts = Path(os.environ.get("SEGEARTH_ARTIFACTS", REPO / "tests" / "artifacts"))
-    report = tmp_path / "desktop_smoke.json"
+def test_desktop_smoke(engine_available, tiny_model):
+    artifacts = Path(os.environ.get("SEGEARTH_ARTIFACTS", REPO / "artifacts"))
+    report = artifacts / "desktop_smoke.json"  # kept with the screenshot as a test artefact
     env = dict(os.environ, SEGEARTH_TINY_MODEL=str(tiny_model), SEGEARTH_ARTIFACTS=str(artifacts),
                SEGEARTH_SMOKE_REPORT=str(report), SEGEARTH_SMOKE_TIMEOUT="480")
     env.pop("QT_QPA_PLATFORM", None)
@@ -37,5 +37,10 @@ def test_desktop_smoke(engine_available, tiny_model, tmp_path):
     assert versions["rasterio_gdal"] == versions["osgeo_gdal"]
     assert not versions["segearth_engine"].startswith("error")
     assert data["device"] and "not loaded" not in data["device"]
+    probe = data["geo_probe"]  # the desktop's own GDAL/GEOS/PROJ, used by Debian's rasterio/shapely/pyproj
+    assert "error" not in probe, probe.get("error")
+    assert probe["shapely_wkb_roundtrip"] and probe["rasterio_shapes_area"] == 64.0
+    assert probe["pyproj_lon_lat"] == [-75.0, 0.0]
+    assert all(len(probe["libraries"][lib]) == 1 for lib in ("libgdal", "libgeos_c", "libproj")), probe["libraries"]
     assert Path(data["screenshot"]).is_file() and Path(data["screenshot"]).stat().st_size > 10_000
     assert done.returncode == 0

@@ -106,3 +106,13 @@ def test_history_is_per_layer(plugin, rgbn_layer, synthetic_tif, load_raster):
     assert [dock.history.item(i).text() for i in range(dock.history.count())] == ["roads", "water"]
     dock.follow_layer(other)
     assert dock.history.count() == 0
+
+
+def test_dock_fits_its_minimum_width_without_horizontal_scrolling(plugin, rgbn_layer):
+    from qtpy.QtWidgets import QApplication, QStyle
+
+    dock = plugin.dock
+    dock.follow_layer(rgbn_layer)  # 4 bands: the widest form, with the band mapping row
+    body = dock.widget().widget()
+    scrollbar = QApplication.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+    assert body.minimumSizeHint().width() + scrollbar <= dock.minimumWidth()

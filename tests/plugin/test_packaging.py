@@ -17,7 +17,7 @@ def ui_strings() -> set[str]:
     found = {"SegEarth results"}
     for path in (REPO / "segearth_qgis").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr" and node.args \
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("tr", "_tr") and node.args \
                     and isinstance(node.args[0], ast.Constant):
                 found.add(node.args[0].value)
     return found
@@ -44,6 +44,15 @@ def test_every_ui_string_is_translated():
         table = {m.findtext("source"): m.findtext("translation") for m in root.iter("message")}
         missing = sorted(s for s in strings if not table.get(s))
         assert not missing, (lang, missing)
+
+
+def test_translations_have_no_stale_strings():
+    """Every .ts entry is still used in the code (a renamed string would otherwise silently lose its translation)."""
+    strings = ui_strings()
+    for lang in ("fr", "zh_CN"):
+        root = ElementTree.parse(REPO / "i18n" / f"segearth_{lang}.ts").getroot()
+        stale = sorted(m.findtext("source") for m in root.iter("message") if m.findtext("source") not in strings)
+        assert not stale, (lang, stale)
 
 
 def test_placeholders_survive_translation():
@@ -119,3 +128,83 @@ def test_qt_enums_are_fully_qualified():
     assert not offenders
     direct = re.compile(r"^\s*(from|import) PyQt[56]", re.MULTILINE)
     assert not [p.name for p in (REPO / "segearth_qgis").glob("*.py") if direct.search(p.read_text())]
+
+
+def test_run_qgis_prepares_project_local_profile_and_needs_a_display(tmp_path):
+    """`make run`'s script: plugin copied and enabled in a private profile, model preset; no display: says so."""
+    model = tmp_path / "my model"
+    model.mkdir()
+    (model / "config.json").write_text('{"segearth_engine": {"seed": 0}}', encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"), "SEGEARTH_QGIS_PROFILES": str(tmp_path / "qgis"),
+           "SEGEARTH_BUILD_DIR": str(tmp_path / "build"), "SEGEARTH_MODEL": str(model)}
+    script = str(REPO / "scripts" / "run_qgis.sh")
+    done = subprocess.run(["bash", script, str(REPO / "tests" / "data" / "rgbn.tif"), "--prepare-only"],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "TEST model" in done.stdout and "--profiles-path" in done.stdout and "rgbn.tif" in done.stdout
+    profile = tmp_path / "qgis" / "profiles" / "segearth"
+    assert (profile / "python" / "plugins" / "segearth_qgis" / "plugin.py").is_file()
+    from qgis.PyQt.QtCore import QSettings
+
+    ini = QSettings(str(profile / "QGIS" / "QGIS3.ini"), QSettings.Format.IniFormat)
+    assert ini.value("PythonPlugins/segearth_qgis") == "true"
+    assert ini.value("SegEarth/model_dir") == str(model)  # the dock opens on this folder (space survives)
+    assert not (tmp_path / "home").exists()  # the user's own profile is not touched
+
+    headless = subprocess.run(["bash", script], capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert headless.returncode == 2
+    assert "DISPLAY is not set" in headless.stderr and "qgis --profiles-path" in headless.stderr
+
+
+def test_zip_is_self_contained_and_loads_in_qgis(tmp_path, qgis_iface):
+    """The zip alone (unpacked as QGIS's plugin installer does) gives a working plugin: code, icons, metadata, .qm."""
+    import importlib.util
+
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "package_plugin.py"),
+                           str(tmp_path / "dist" / "segearth_qgis.zip")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    plugins = tmp_path / "plugins"
+    zipfile.ZipFile(tmp_path / "dist" / "segearth_qgis.zip").extractall(plugins)
+    folder = plugins / "segearth_qgis"
+    spec = importlib.util.spec_from_file_location("segearth_qgis_from_zip", folder / "__init__.py",
+                                                  submodule_search_locations=[str(folder)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+        plugin = module.classFactory(qgis_iface)
+        assert type(plugin).__name__ == "SegEarthPlugin"
+        paths = sys.modules["segearth_qgis_from_zip.paths"]
+        assert paths.plugin_root() == folder  # not the source tree
+        assert paths.read_metadata()["version"] == "0.1.0"
+        plugin.initGui()
+        try:
+            assert all(not action.icon().isNull() for action in plugin.actions)
+            assert Path(paths.resource("icon.svg")).is_file()
+        finally:
+            plugin.unload()
+        if (REPO / "i18n" / "segearth_fr.qm").is_file():
+            assert (folder / "i18n" / "segearth_fr.qm").is_file() and (folder / "i18n" / "segearth_zh_CN.qm").is_file()
+    finally:
+        for name in [n for n in sys.modules if n.startswith(spec.name)]:
+            del sys.modules[name]
+
+
+def test_no_short_form_enum_values(qgis_app):
+    """Every `Class.Member` in the plugin whose Member is an enum value (checked against the real PyQt/QGIS classes,
+    not a name list) must go through its enum type: Qt6 and QGIS 4 removed the short forms."""
+    import importlib
+
+    namespaces = [importlib.import_module(name) for name in
+                  ("qtpy.QtCore", "qtpy.QtGui", "qtpy.QtWidgets", "qgis.core", "qgis.gui")]
+    offenders = []
+    for path in sorted((REPO / "segearth_qgis").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+                continue
+            owner = next((getattr(ns, node.value.id) for ns in namespaces if hasattr(ns, node.value.id)), None)
+            value = getattr(owner, node.attr, None) if isinstance(owner, type) else None
+            if isinstance(value, int) and type(value) not in (int, bool, owner):  # owner itself an enum: fine
+                offenders.append(f"{path.name}:{node.lineno} {node.value.id}.{node.attr}")
+    assert not offenders, offenders

@@ -46,3 +46,23 @@ def test_algorithm_explains_missing_question(provider, rgbn_layer, tmp_path):
         processing.run("segearth:segmentbyquestion", {
             "INPUT": rgbn_layer, "QUESTION": " ", "TASK": 0, "MODE": 0, "MODEL": str(tmp_path),
             "OUTPUT": "memory:"})
+
+
+
+def _process(parameters: dict) -> str:
+    """Run processAlgorithm itself (processing.run hides the message behind a generic error); return the error."""
+    from qgis.core import QgsProcessingException
+
+    algorithm = QgsApplication.processingRegistry().createAlgorithmById("segearth:segmentbyquestion")
+    with pytest.raises(QgsProcessingException) as caught:
+        algorithm.processAlgorithm(parameters, QgsProcessingContext(), QgsProcessingFeedback())
+    return str(caught.value)
+
+
+def test_algorithm_refuses_extent_outside_layer_and_missing_model(provider, rgbn_layer, tmp_path):
+    base = {"INPUT": rgbn_layer, "QUESTION": "roads", "TASK": 0, "MODE": 0, "MODEL": str(tmp_path),
+            "OUTPUT": "memory:"}
+    full = rgbn_layer.extent()
+    away = f"{full.xMaximum() + 100},{full.xMaximum() + 200},{full.yMinimum()},{full.yMaximum()} [EPSG:32618]"
+    assert "does not overlap" in _process(dict(base, EXTENT=away))
+    assert "config.json" in _process(base)

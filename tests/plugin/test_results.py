@@ -63,3 +63,110 @@ def test_export_asks_before_overwriting(plugin, tmp_path, qgis_iface):
     assert plugin.export(layer, path, confirm=lambda p: True) == path
     warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
     assert any("nothing was written" in m for m in warnings)
+
+
+class DialogDriver:
+    """Answers the modal dialogs the plugin opens (file dialog, question box) from a timer, like a user would.
+    A dialog still open a second after its answer is rejected and reported, so a test can fail but never hang."""
+
+    def __init__(self, answers) -> None:
+        from qtpy.QtCore import QTimer
+
+        self.answers = list(answers)
+        self.seen: list[str] = []
+        self.errors: list[str] = []
+        self._last = None
+        self._stuck = 0
+        self.timer = QTimer()
+        self.timer.timeout.connect(self._poll)
+        self.timer.start(50)
+
+    def _poll(self) -> None:
+        from qtpy.QtWidgets import QApplication
+
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            if not self.answers:
+                self.timer.stop()
+            return
+        if dialog is self._last:
+            self._stuck += 1
+            if self._stuck > 20:
+                self.errors.append(f"{type(dialog).__name__} stayed open after its answer")
+                self._close_all()
+            return
+        self._last, self._stuck = dialog, 0
+        self.seen.append(type(dialog).__name__)
+        if not self.answers:
+            self.errors.append(f"unexpected {type(dialog).__name__}")
+            dialog.reject()
+            return
+        try:
+            self.answers.pop(0)(dialog)
+        except Exception as exc:  # noqa: BLE001 - an exception escaping a Qt slot would abort the test process
+            self.errors.append(repr(exc))
+            dialog.reject()
+
+
+    @staticmethod
+    def _close_all() -> None:
+        """Reject every visible dialog, nested ones first (a dialog's own question box blocks its parent)."""
+        from qtpy.QtWidgets import QApplication, QDialog
+
+        dialogs = [w for top in QApplication.topLevelWidgets() for w in [top, *top.findChildren(QDialog)]
+                   if isinstance(w, QDialog) and w.isVisible()]
+        for dialog in reversed(dialogs):
+            dialog.reject()
+
+
+def save_as(name: str, filter_index: int = 0):
+    """Pick a file type, type a file name and press Save."""
+    def answer(dialog) -> None:
+        from qtpy.QtWidgets import QDialogButtonBox, QLineEdit
+
+        dialog.selectNameFilter(dialog.nameFilters()[filter_index])
+        dialog.findChild(QLineEdit, "fileNameEdit").setText(name)
+        later(dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click)
+
+    return answer
+
+
+def press(button):
+    return lambda box: later(box.button(button).click)
+
+
+def later(click) -> None:
+    """Click from a fresh event: a click may open a nested modal dialog, and the driver's timer cannot fire again
+    while its own slot is still running."""
+    from qtpy.QtCore import QTimer
+
+    QTimer.singleShot(0, click)
+
+
+def test_export_dialog_asks_once_before_overwriting(plugin, tmp_path, qgis_iface):
+    from qtpy.QtWidgets import QMessageBox
+
+    layer = add_result_layer(make_layer())
+    qgis_iface.setActiveLayer(layer)
+    target = tmp_path / "answer.shp"
+    driver = DialogDriver([save_as(str(tmp_path / "answer"))])  # no suffix: the Shapefile filter adds .shp
+    plugin.export_selected()
+    assert driver.seen == ["QFileDialog"] and not driver.errors, driver.errors
+    assert target.is_file()
+    stamp = target.stat().st_mtime_ns
+
+    driver = DialogDriver([save_as(str(target)), press(QMessageBox.StandardButton.No)])
+    plugin.export_selected()
+    assert driver.seen == ["QFileDialog", "QMessageBox"] and not driver.errors  # one question: ours
+    assert target.stat().st_mtime_ns == stamp  # declined: untouched
+
+    driver = DialogDriver([save_as(str(target)), press(QMessageBox.StandardButton.Yes)])
+    plugin.export_selected()
+    assert driver.seen == ["QFileDialog", "QMessageBox"] and not driver.errors
+    back = QgsVectorLayer(str(target), "back", "ogr")
+    assert back.isValid() and back.featureCount() == 2
+
+    driver = DialogDriver([save_as(str(tmp_path / "answer"), filter_index=1)])  # GeoPackage filter adds .gpkg
+    plugin.export_selected()
+    assert driver.seen == ["QFileDialog"] and not driver.errors
+    assert QgsVectorLayer(str(tmp_path / "answer.gpkg"), "g", "ogr").featureCount() == 2

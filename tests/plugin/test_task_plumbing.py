@@ -1,127 +1,124 @@
-"""Task plumbing with a scripted engine: progress/stages, cancel leaves nothing, errors reach the message bar.
-
-The real model runs in test_task_tiny_model.py; here the engine is replaced so that timing is deterministic.
-"""
+"""Task plumbing with the real engine and tiny random model: stages and progress reach the dock, cancel stops the
+pipeline between tiles and leaves nothing, engine errors reach the message bar, a second run waits its turn."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-from types import SimpleNamespace
+import shutil
 
 import pytest
 from qgis.core import Qgis, QgsProject
-from shapely.geometry import box
 
-from segearth_qgis import dependencies
-
-
-@dataclass(frozen=True)
-class FakeRequest:
-    question: str
-    task: str = "reasoning"
-    mode: str = "view"
-    extent: tuple | None = None
-    extent_crs: str | None = None
-    resolution: float | None = None
-    bands: tuple | None = None
-    overlap: int = 128
-    min_area: float = 0.0
-    simplify: float = 0.0
+pytestmark = pytest.mark.usefixtures("engine_available")
 
 
-def fake_engine(delay: float = 0.0, fail: str = ""):
-    from segearth_engine.errors import Cancelled, InputError
-
-    class Segmenter:
-        model_id = "fake"
-        device = "CPU (fake)"
-        image_size = 64
-
-        @classmethod
-        def from_pretrained(cls, model_dir):
-            return cls()
-
-    def segment_raster(source, segmenter, request, *, progress=None, is_cancelled=None, cache=None):
-        for i, stage in enumerate(("encoding", "reasoning", "decoding", "vectorising")):
-            deadline = time.monotonic() + delay
-            while time.monotonic() < deadline:
-                if is_cancelled and is_cancelled():
-                    raise Cancelled()
-                time.sleep(0.01)
-            if progress:
-                progress(i / 4, stage)
-        if fail:
-            raise InputError(fail)
-        t = source.transform
-        geom = box(t.c + 10 * t.a, t.f + 20 * t.e, t.c + 50 * t.a, t.f + 5 * t.e)
-        attrs = {"question": request.question, "model": segmenter.model_id, "mode": request.mode,
-                 "area_m2": geom.area, "mean_prob": 0.9}
-        return SimpleNamespace(features=[(geom, attrs)], crs_wkt=source.crs_wkt, stats={})
-
-    return SimpleNamespace(Segmenter=Segmenter), SimpleNamespace(SegmentationRequest=FakeRequest,
-                                                                 segment_raster=segment_raster)
+def _prepare(plugin, layer, model_dir, question="where could a small plane land?", **form):
+    dock = plugin.dock
+    dock.follow_layer(layer)
+    dock.question.setPlainText(question)
+    dock.model_panel.set_model_dir(str(model_dir))
+    for name, value in form.items():
+        widget = getattr(dock, name)
+        if hasattr(widget, "findData"):
+            widget.setCurrentIndex(widget.findData(value))
+        else:
+            widget.setValue(value)
+    return dock.build_request()
 
 
-@pytest.fixture()
-def model_dir(tmp_path):
-    folder = tmp_path / "model"
-    folder.mkdir()
-    (folder / "config.json").write_text('{"segearth_engine": {}}', encoding="utf-8")
-    (folder / "model.safetensors").write_bytes(b"")
-    return folder
+def _tile_count(layer, request) -> int:
+    """How many tiles the engine plans for `request` (the same functions segment_raster uses)."""
+    from segearth_engine.geo.extent import extent_window
+    from segearth_engine.geo.tiling import TileLayout
+    from segearth_engine.pipeline import plan_grid
+    from segearth_qgis.qgis_source import QgisRasterSource
+
+    source = QgisRasterSource(layer, request.resolution)
+    engine_request = request.to_engine()
+    canvas = 1024  # the tiny model's canvas, as the release's
+    grid = plan_grid(source, extent_window(source, engine_request.extent), engine_request, canvas)
+    return len(TileLayout(grid, canvas, engine_request.overlap))
 
 
-def _prepare(plugin, layer, model_dir, question="where could a small plane land?"):
-    plugin.dock.follow_layer(layer)
-    plugin.dock.question.setPlainText(question)
-    plugin.dock.model_panel.set_model_dir(str(model_dir))
-    return plugin.dock.build_request()
-
-
-def test_task_adds_layer_with_progress(plugin, rgbn_layer, model_dir, monkeypatch, wait_task):
-    monkeypatch.setattr(dependencies, "load_engine", lambda: fake_engine(0.05))
-    stages = []
-    task = plugin.run_request(_prepare(plugin, rgbn_layer, model_dir))
+def test_stages_and_progress_reach_the_dock(plugin, rgbn_layer, tiny_model, wait_task):
+    stages, progress = [], []
+    task = plugin.run_request(_prepare(plugin, rgbn_layer, tiny_model))
     task.stageChanged.connect(stages.append)
+    task.progressChanged.connect(progress.append)
     assert not plugin.dock.run_button.isEnabled() and plugin.dock.cancel_button.isEnabled()
-    wait_task(task, 60)
-    assert plugin.task is None and plugin.dock.run_button.isEnabled()
-    layer = plugin.last_result_layer
-    assert layer is not None and layer.featureCount() == 1
-    assert layer.crs() == rgbn_layer.crs()
-    assert "vectorising" in stages
-    assert plugin.dock.model_panel.device.text() == "CPU (fake)"
-    assert "test model" in plugin.dock.model_panel.status.text()  # random weights are never presented as real
-    assert plugin.dock.history_for(rgbn_layer.id()) == ["where could a small plane land?"]
+    wait_task(task, 300)
+    assert task.error is None, task.error
+    assert plugin.task is None and plugin.dock.run_button.isEnabled() and not plugin.dock.cancel_button.isEnabled()
+    for stage in ("encoding", "reasoning", "decoding", "vectorising"):
+        assert stage in stages, stages
+    assert stages.index("encoding") < stages.index("reasoning") < stages.index("vectorising")
+    assert progress == sorted(progress) and progress[-1] == 100.0
+    assert plugin.dock.progress.value() == 100
+    assert plugin.dock.stage.text().startswith("Done:")
 
 
-def test_cancel_leaves_no_layer(plugin, rgbn_layer, model_dir, monkeypatch, wait_task, spin):
-    monkeypatch.setattr(dependencies, "load_engine", lambda: fake_engine(5.0))
-    before = set(QgsProject.instance().mapLayers())
-    task = plugin.run_request(_prepare(plugin, rgbn_layer, model_dir))
-    spin(lambda: task.status() == task.TaskStatus.Running, 10)
-    plugin.cancel()
-    wait_task(task, 30)
-    assert set(QgsProject.instance().mapLayers()) == before
-    assert plugin.last_result_layer is None
-    assert "Cancelled" in plugin.dock.stage.text()
-
-
-def test_engine_error_goes_to_message_bar(plugin, rgbn_layer, model_dir, monkeypatch, wait_task, qgis_iface):
-    monkeypatch.setattr(dependencies, "load_engine", lambda: fake_engine(0.0, fail="band 5 does not exist"))
-    qgis_iface.messageBar().clear_messages()
-    task = plugin.run_request(_prepare(plugin, rgbn_layer, model_dir))
-    wait_task(task, 30)
-    critical = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical)
-    assert any("band 5 does not exist" in m for m in critical)
-    assert plugin.last_result_layer is None
-
-
-def test_second_run_refused_while_busy(plugin, rgbn_layer, model_dir, monkeypatch, wait_task):
-    monkeypatch.setattr(dependencies, "load_engine", lambda: fake_engine(1.0))
-    request = _prepare(plugin, rgbn_layer, model_dir)
+def test_cancel_mid_run_stops_between_tiles_and_leaves_nothing(plugin, rgbn_layer, tiny_model, wait_task):
+    # 4x finer than native: several 1024-pixel tiles, so there is something left to skip after the cancel
+    request = _prepare(plugin, rgbn_layer, tiny_model, "cancel me", mode_combo="tiled",
+                       resolution=rgbn_layer.rasterUnitsPerPixelX() / 4)
+    total = _tile_count(rgbn_layer, request)
+    assert total >= 4
+    layers_before = set(QgsProject.instance().mapLayers())
     task = plugin.run_request(request)
-    assert plugin.run_request(request) is None
+    cancelled_at = []
+
+    def cancel_after_first_tile(stage: str) -> None:
+        if stage == "reasoning" and not cancelled_at:  # the first tile is encoded: the model is running
+            cancelled_at.append(plugin.holder.segmenter.encoder_calls)
+            plugin.cancel()
+
+    task.stageChanged.connect(cancel_after_first_tile)
+    wait_task(task, 300)
+    assert cancelled_at, "the run never reached the model"
+    assert task.cancelled and task.result is None and task.error is None
+    encoded = plugin.holder.segmenter.encoder_calls
+    assert encoded < total, f"all {total} tiles were encoded: the cancel did not stop the pipeline"
+    assert set(QgsProject.instance().mapLayers()) == layers_before
+    assert QgsProject.instance().layerTreeRoot().findGroup("SegEarth results") is None
+    assert plugin.last_result_layer is None and plugin.dock.history_for(rgbn_layer.id()) == []
+    assert "Cancelled" in plugin.dock.stage.text() and plugin.dock.progress.value() == 0
+    assert plugin.dock.run_button.isEnabled()
+
+
+def test_model_file_errors_reach_the_message_bar(plugin, rgbn_layer, tiny_model, tmp_path, wait_task, qgis_iface):
+    broken = tmp_path / "broken model"
+    shutil.copytree(tiny_model, broken, ignore=shutil.ignore_patterns("onnx", "*.safetensors"))
+    (broken / "model.safetensors").write_bytes(b"\0" * 1000)  # truncated download
+    qgis_iface.messageBar().clear_messages()
+    task = plugin.run_request(_prepare(plugin, rgbn_layer, broken))
+    wait_task(task, 120)
+    critical = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical)
+    assert any("model.safetensors" in m and "download the model again" in m for m in critical), critical
+    assert plugin.last_result_layer is None and "Failed" in plugin.dock.stage.text()
+
+
+def test_bad_band_mapping_is_an_input_error(plugin, rgbn_layer, tiny_model, wait_task, qgis_iface):
+    from dataclasses import replace
+
+    request = replace(_prepare(plugin, rgbn_layer, tiny_model), bands=(1, 2, 9))  # only 4 bands exist
+    qgis_iface.messageBar().clear_messages()
+    task = plugin.run_request(request)
+    wait_task(task, 300)
+    critical = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical)
+    assert any("9" in m and "do not exist" in m for m in critical), critical
+    assert plugin.last_result_layer is None
+
+
+def test_second_run_refused_while_busy(plugin, rgbn_layer, tiny_model, wait_task, qgis_iface):
+    request = _prepare(plugin, rgbn_layer, tiny_model)
+    qgis_iface.messageBar().clear_messages()
+    task = plugin.run_request(request)
+    assert task is not None and plugin.run_request(request) is None
+    warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+    assert any("already running" in m for m in warnings), warnings
     plugin.cancel()
-    wait_task(task, 30)
+    wait_task(task, 300)
+    assert plugin.task is None
+    again = plugin.run_request(request)  # free again once the first one is gone
+    assert again is not None
+    wait_task(again, 300)
+    assert again.error is None and plugin.last_result_layer is not None

@@ -1,6 +1,7 @@
 """End to end in real QGIS with the real engine and a tiny random-weight model (its masks mean nothing).
 
-Only the plumbing is asserted: layer, CRS, fields, metadata, cache reuse, cancel, device honesty.
+Only the plumbing is asserted: layer, CRS, fields, metadata, cache reuse, device honesty, export (cancel and errors:
+test_task_plumbing.py).
 """
 
 from __future__ import annotations
@@ -43,21 +44,36 @@ def _check_layer(plugin, raster, question):
 def test_tiny_model_on_rgbn(plugin, rgbn_layer, tiny_model, wait_task):
     question = "where could a small plane land?"
     task = _run(plugin, rgbn_layer, tiny_model, question, wait_task)
-    _check_layer(plugin, rgbn_layer, question)
+    first = _check_layer(plugin, rgbn_layer, question)
     device = plugin.dock.model_panel.device.text()
-    assert device == plugin.holder.segmenter.device and device
-    assert "CUDA" not in device or "CUDAExecutionProvider" in device  # never claim a GPU that is not used
-    assert "random weights" in plugin.dock.model_panel.status.text()
+    segmenter = plugin.holder.segmenter
+    assert device == segmenter.device and device
+    used = segmenter.sessions[0].session.get_providers()[0]  # what ONNX Runtime really runs on
+    assert used in device  # the panel names the provider in use, never a guess
+    assert ("CUDA" in device) == (used == "CUDAExecutionProvider")
+    assert "test model (random weights)" in plugin.dock.model_panel.status.text()
+    assert "random test model" in plugin.last_result_layer.metadata().abstract()
     assert task.request.bands == (1, 2, 3)
 
-    segmenter = plugin.holder.segmenter
     calls = segmenter.encoder_calls
-    plugin.dock.history.item(0)  # history has the question
-    assert plugin.dock.history_for(rgbn_layer.id()) == [question]
+    assert calls >= 1
+    assert [plugin.dock.history.item(i).text() for i in range(plugin.dock.history.count())] == [question]
     _run(plugin, rgbn_layer, tiny_model, "the river", wait_task, task_combo="referring")
     assert plugin.holder.segmenter is segmenter  # model kept loaded
     assert segmenter.encoder_calls == calls  # same image: the FeatureCache skipped the encoder
     assert plugin.dock.history_for(rgbn_layer.id()) == ["the river", question]
+
+    # clicking a past question runs it again (with its own task), from the cached encoding
+    item = plugin.dock.history.item(1)
+    assert item.text() == question and plugin.dock.task_combo.currentData() == "referring"
+    plugin.dock.history.itemClicked.emit(item)
+    rerun = plugin.task
+    assert rerun is not None and (rerun.request.question, rerun.request.task) == (question, "reasoning")
+    wait_task(rerun, 300)
+    assert rerun.error is None and segmenter.encoder_calls == calls
+    again = plugin.last_result_layer
+    assert again is not first and again.name() == question
+    assert again.featureCount() == first.featureCount()  # same model, same pixels, same question: same answer
 
 
 def test_tiny_model_on_synthetic_tiled(plugin, load_raster, synthetic_tif, tiny_model, wait_task):
@@ -69,19 +85,6 @@ def test_tiny_model_on_synthetic_tiled(plugin, load_raster, synthetic_tif, tiny_
     for feature in layer.getFeatures():
         assert feature["mode"] == "tiled"
         assert raster.extent().buffered(1e-6).contains(feature.geometry().boundingBox())
-
-
-def test_cancel_with_real_model_leaves_nothing(plugin, rgbn_layer, tiny_model, wait_task, spin):
-    plugin.dock.follow_layer(rgbn_layer)
-    plugin.dock.question.setPlainText("cancel me")
-    plugin.dock.model_panel.set_model_dir(str(tiny_model))
-    before = set(QgsProject.instance().mapLayers())
-    task = plugin.run_request(plugin.dock.build_request())
-    plugin.cancel()
-    wait_task(task, 600)
-    assert task.cancelled
-    assert set(QgsProject.instance().mapLayers()) == before
-    assert plugin.last_result_layer is None
 
 
 def test_export_real_result_to_shapefile(plugin, rgbn_layer, tiny_model, wait_task, tmp_path):
