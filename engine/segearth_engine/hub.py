@@ -30,15 +30,15 @@ class ReleasedModel:
     sha256: dict[str, str] = field(default_factory=dict)
 
 
-# Revisions are the commits seen on the hub when this release was prepared (None: not known yet, so the user must
-# name one). Digests are filled from the hub's LFS metadata on first download (this build machine cannot reach the
+# Revisions are commits seen on the hub when this release was prepared (a repo id not listed here must be given
+# a revision). Digests are filled from the hub's LFS metadata on first download (this build machine cannot reach the
 # hub) and enforced here once recorded.
 RELEASED_MODELS: dict[str, ReleasedModel] = {
     m.repo_id: m
     for m in (
         ReleasedModel("earth-insights/SegEarth-R1-EarthReason", "d0ca5c4", "reasoning",
                       "SegEarth-R1 trained on EarthReason (implicit questions)"),
-        ReleasedModel("earth-insights/SegEarth-R1-RRSIS-D", None, "referring",
+        ReleasedModel("earth-insights/SegEarth-R1-RRSIS-D", "01545f816f102fdda32243948b9a905d2f72a9bf", "referring",
                       "SegEarth-R1 trained on RRSIS-D (referring expressions)"),
     )
 }

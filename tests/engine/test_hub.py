@@ -52,7 +52,8 @@ def test_unreachable_hub_gives_a_clear_message(monkeypatch, tmp_path):
         download_model("earth-insights/SegEarth-R1-EarthReason")
 
 
-def test_released_models_are_pinned_or_ask_for_a_revision():
-    assert RELEASED_MODELS["earth-insights/SegEarth-R1-EarthReason"].revision
+def test_released_models_are_pinned_and_others_ask_for_a_revision():
+    for model in RELEASED_MODELS.values():
+        assert model.revision and len(model.revision) >= 7, model.repo_id
     with pytest.raises(ModelFilesError, match="--revision"):
-        download_model("earth-insights/SegEarth-R1-RRSIS-D")
+        download_model("someone/unknown-segearth-finetune")
