@@ -6,7 +6,8 @@ import importlib
 import sys
 import time
 
-MODULES = ("benchmarks.bench_model", "benchmarks.bench_pipeline")
+MODULES = ("benchmarks.bench_model", "benchmarks.bench_cpu", "benchmarks.bench_pipeline",
+           "benchmarks.bench_distributed")
 
 
 def main() -> int:

@@ -26,6 +26,7 @@ from .types import TASKS
 MODES = ("view", "tiled")
 STAGES = ("reading", "encoding", "reasoning", "decoding", "vectorising")
 Progress = Callable[[float, str], None]
+NODATA_LOGIT = -30.0  # logit of every pixel of a tile without valid input (the model is not asked)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class SegmentationResult:
     mask: np.ndarray | None = None
     probability: np.ndarray | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    answer: str | None = None  # multi-target models (SegEarth-R2): the generated text answer
+    targets: list[str] = field(default_factory=list)  # ... and the phrase of each target, in answer order
 
     @property
     def area_m2(self) -> float:
@@ -111,6 +114,23 @@ def plan_grid(source: RasterSource, window: Window, request: SegmentationRequest
     else:
         width, height = window.width, window.height
     return make_grid(source.transform, window, width, height)
+
+
+def require_georeference(source: RasterSource) -> None:
+    if not source.crs_wkt or getattr(source, "georeferenced", True) is False:
+        raise InputError("the raster has no georeference (coordinate reference system and geotransform); assign "
+                         "one first (QGIS: Georeferencer or Layer Properties > Source; GDAL: gdal_edit.py -a_srs)")
+
+
+def plan_layout(source: RasterSource, request: SegmentationRequest,
+                canvas: int) -> tuple[Window, Grid, Radiometry, TileLayout]:
+    """The plan every run follows, single-process or on a cluster: window, output grid, one stretch, tiles."""
+    window = extent_window(source, request.extent, request.extent_crs)
+    grid = plan_grid(source, window, request, canvas)
+    radiometry = plan_radiometry(source, window, request.bands)
+    layout = TileLayout(grid, canvas, int(request.overlap)) if request.mode == "tiled" else TileLayout(
+        grid, max(grid.width, grid.height), 0)
+    return window, grid, radiometry, layout
 
 
 def _cache_key(source: RasterSource, window: Window, shape: tuple[int, int], radiometry: Radiometry, segmenter):
@@ -144,7 +164,7 @@ class _Run:
         rgb, valid = self.radiometry.read_rgb(self.source, window, (tile.height, tile.width))
         self.timings["read"] += time.perf_counter() - start
         if not valid.any():  # nothing to segment here: do not ask the model about nodata
-            return np.full((tile.height, tile.width), -30.0, dtype=np.float32), valid
+            return np.full((tile.height, tile.width), NODATA_LOGIT, dtype=np.float32), valid
         key = _cache_key(self.source, window, (tile.height, tile.width), self.radiometry, self.segmenter)
         encoded = self.cache.get(key) if self.cache is not None else None
         if encoded is None:
@@ -170,23 +190,21 @@ def segment_raster(source: RasterSource, segmenter, request: SegmentationRequest
                    is_cancelled: Callable[[], bool] | None = None, cache=None, mask_path: str | Path | None = None,
                    overwrite: bool = False) -> SegmentationResult:
     """Answer `request` on `source`; `mask_path` also writes the answer mask as a GeoTIFF (any extent size)."""
+    if getattr(segmenter, "multi_target", False):  # SegEarth-R2: one feature set per [SEG] target
+        from .r2.raster import segment_raster_targets
+
+        return segment_raster_targets(source, segmenter, request, progress, is_cancelled, cache, mask_path, overwrite)
     started = time.perf_counter()
     canvas = int(getattr(segmenter, "image_size", 1024))
     request = request.checked(canvas)
-    if not source.crs_wkt or getattr(source, "georeferenced", True) is False:
-        raise InputError("the raster has no georeference (coordinate reference system and geotransform); assign "
-                         "one first (QGIS: Georeferencer or Layer Properties > Source; GDAL: gdal_edit.py -a_srs)")
+    require_georeference(source)
     if mask_path is not None:
         from .geo.writers import check_output
 
         check_output(mask_path, overwrite)
-    window = extent_window(source, request.extent, request.extent_crs)
-    grid = plan_grid(source, window, request, canvas)
     if progress:
         progress(0.0, "reading")
-    radiometry = plan_radiometry(source, window, request.bands)
-    layout = TileLayout(grid, canvas, int(request.overlap)) if request.mode == "tiled" else TileLayout(
-        grid, max(grid.width, grid.height), 0)
+    window, grid, radiometry, layout = plan_layout(source, request, canvas)
     total = len(layout) if request.max_tiles is None else min(len(layout), int(request.max_tiles))
     run = _Run(source, segmenter, request, radiometry, cache, progress, is_cancelled)
     store = make_store(grid.height, grid.width, grid.transform, source.crs_wkt)

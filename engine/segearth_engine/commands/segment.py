@@ -79,6 +79,10 @@ def _run(args: argparse.Namespace) -> int:
     request.checked(1024)
     kind = output_kind(args.out)
     make_output_folder(args.out)
+    if args.scheduler or args.workers:
+        return _run_cluster(args, request)
+    if args.resume:
+        raise InputError("--resume continues a cluster run: give --scheduler ADDRESS or --workers N too")
     check_output(args.out, args.overwrite)  # refuse before minutes of computing
     start = time.perf_counter()
     with RasterioSource(args.raster) as source:
@@ -97,6 +101,31 @@ def _run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     print(f"{len(result.features)} polygons, {result.area_m2:,.0f} m², {result.tiles} tile(s), "
           f"encoder {result.encoder_calls}x, device {result.device}, {elapsed:.1f} s -> {args.out}")
+    return 0
+
+
+def _run_cluster(args: argparse.Namespace, request) -> int:
+    """--scheduler/--workers: the tiled plan on Dask (segearth_engine.distributed)."""
+    from ..distributed.cluster import dashboard_text, open_client
+    from ..distributed.progress import TileBar
+    from ..distributed.runner import run_on_cluster
+
+    options = {"llm_precision": args.llm_precision} if getattr(args, "llm_precision", None) else None
+    start = time.perf_counter()
+    with open_client(args.scheduler, args.workers, gpus_per_worker=1 if args.gpu_per_task else 0) as client:
+        print(dashboard_text(client), flush=True)
+        bar = TileBar(enabled=not args.quiet)
+        try:
+            result = run_on_cluster(client, args.raster, args.model, request, args.out, backend=args.backend,
+                                    device=args.device, tiles_per_task=args.tiles_per_task, resume=args.resume,
+                                    overwrite=args.overwrite, gpu_per_task=args.gpu_per_task, progress=bar,
+                                    segmenter_options=options)
+        finally:
+            bar.close()
+    elapsed = time.perf_counter() - start
+    failed = f", {len(result.failures)} failed (see {result.failures_path})" if result.failures else ""
+    print(f"{len(result.features)} polygons, {result.area_m2:,.0f} m², {result.tiles_total} tile(s){failed}, "
+          f"{result.tiles_per_s:.2f} tiles/s, {elapsed:.1f} s -> {args.out}")
     return 0
 
 
@@ -122,4 +151,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"))
     p.add_argument("--device", default="auto", choices=("auto", "cuda", "cpu"))
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    c = p.add_argument_group("cluster (tiled mode on Dask distributed; model folder and raster readable by every "
+                             "worker at the same path or GDAL URL)")
+    c.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    c.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="start a local cluster of N worker processes on this machine instead")
+    c.add_argument("--tiles-per-task", type=int, default=4, help="tiles per Dask task (default 4)")
+    c.add_argument("--resume", action="store_true", help="continue an interrupted run: skip tiles already done")
+    c.add_argument("--gpu-per-task", action="store_true",
+                   help="each task needs one GPU resource (workers started with --resources GPU=1)")
     p.set_defaults(func=_run)

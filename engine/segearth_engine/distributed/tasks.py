@@ -1,0 +1,78 @@
+"""What one Dask task computes: a batch of tiles of the plan -> per-tile logits and valid masks (or an error).
+
+The steps mirror pipeline._Run.tile_logits exactly (same window, same radiometry, same nodata shortcut), so blending
+the outcomes gives the single-process answer. A tile's exception is caught and reported with its id, so one bad tile
+does not throw away its batch; an exception outside the tiles (model loading, opening the raster) fails the task and
+Dask retries it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..geo.radiometry import Radiometry
+from ..geo.tiling import Grid, Tile
+
+
+@dataclass(frozen=True)
+class TileJob:
+    """Everything a worker needs besides the tiles; small, sent with every task."""
+
+    raster: str
+    grid: Grid
+    radiometry: Radiometry
+    question: str
+    task: str
+    plugin: str
+
+
+@dataclass
+class TileOutcome:
+    """logits/valid at tile size; both None with no error: the tile holds no valid pixel (NODATA_LOGIT)."""
+
+    row: int
+    col: int
+    logits: np.ndarray | None = None
+    valid: np.ndarray | None = None
+    error: str = ""
+    seconds: float = 0.0
+    worker: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def compute_tile(source, segmenter, job: TileJob, tile: Tile) -> tuple[np.ndarray | None, np.ndarray | None]:
+    window = job.grid.source_window(tile.col0, tile.row0, tile.width, tile.height)
+    rgb, valid = job.radiometry.read_rgb(source, window, (tile.height, tile.width))
+    if not valid.any():
+        return None, None
+    encoded = segmenter.encode(rgb)
+    prediction = segmenter.segment(encoded, job.question, job.task)
+    return np.asarray(prediction.logits, dtype=np.float32), valid
+
+
+def run_tiles(job: TileJob, tiles: list[Tile]) -> list[TileOutcome]:
+    """The Dask task: the worker's model (loaded once by its plugin) on each tile of the batch."""
+    from distributed import get_worker
+
+    from .source import open_source
+
+    worker = get_worker()
+    segmenter = worker.plugins[job.plugin].segmenter()
+    outcomes = []
+    with open_source(job.raster) as source:
+        for tile in tiles:
+            start = time.perf_counter()
+            try:
+                logits, valid = compute_tile(source, segmenter, job, tile)
+                outcome = TileOutcome(tile.row, tile.col, logits, valid)
+            except Exception as exc:  # noqa: BLE001 - reported per tile; the client retries it, then records it
+                outcome = TileOutcome(tile.row, tile.col, error=f"{type(exc).__name__}: {exc}")
+            outcome.seconds, outcome.worker = time.perf_counter() - start, worker.address
+            outcomes.append(outcome)
+    return outcomes
