@@ -48,3 +48,21 @@ class MaskPrediction:
     logits: np.ndarray
     mask: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class TargetMask:
+    """One target of a multi-target answer (SegEarth-R2): the phrase the model wrote before its [SEG], and its mask."""
+
+    phrase: str
+    logits: np.ndarray
+    mask: np.ndarray
+
+
+@dataclass
+class MultiTargetPrediction:
+    """A generated answer and one mask per [SEG] in it, at the input image's size (SegEarth-R2)."""
+
+    answer: str
+    targets: list[TargetMask]
+    timings: dict[str, float] = field(default_factory=dict)
