@@ -400,10 +400,6 @@
         <translation>Segmenter un raster par une question</translation>
     </message>
     <message>
-        <source>Asks SegEarth-R1 a question about a raster and writes the answer as polygons in the raster's CRS.</source>
-        <translation>Pose une question à SegEarth-R1 sur un raster et écrit la réponse sous forme de polygones dans le SCR du raster.</translation>
-    </message>
-    <message>
         <source>Answer polygons</source>
         <translation>Polygones de la réponse</translation>
     </message>
@@ -422,6 +418,50 @@
     <message>
         <source>SegEarth cannot start: {}. Install it with: {}</source>
         <translation>SegEarth ne peut pas démarrer : {}. Installez-le avec : {}</translation>
+    </message>
+    <message>
+        <source>Asks SegEarth-R1 or SegEarth-R2 a question about a raster and writes the answer as polygons in the raster's CRS. SegEarth-R2 can name several targets: each polygon then carries its target's phrase (target) and number (target_idx), and the text answer is shown in the log.</source>
+        <translation>Pose une question à SegEarth-R1 ou SegEarth-R2 sur un raster et écrit la réponse sous forme de polygones dans le SCR du raster. SegEarth-R2 peut nommer plusieurs cibles : chaque polygone porte alors la phrase de sa cible (target) et son numéro (target_idx), et la réponse textuelle est affichée dans le journal.</translation>
+    </message>
+    <message>
+        <source>Done: {} polygons for {} targets</source>
+        <translation>Terminé : {} polygones pour {} cibles</translation>
+    </message>
+    <message>
+        <source>Model's answer</source>
+        <translation>Réponse du modèle</translation>
+    </message>
+    <message>
+        <source>Model's answer: {}</source>
+        <translation>Réponse du modèle : {}</translation>
+    </message>
+    <message>
+        <source>SegEarth targets</source>
+        <translation>Cibles SegEarth</translation>
+    </message>
+    <message>
+        <source>SegEarth-R2 answers once for the whole extent: tiles could name different targets, so only the single view is offered</source>
+        <translation>SegEarth-R2 répond une seule fois pour toute l'emprise : des tuiles pourraient nommer des cibles différentes, seule la vue unique est donc proposée</translation>
+    </message>
+    <message>
+        <source>SegEarth-R2 model files present: one question can return several targets</source>
+        <translation>Fichiers du modèle SegEarth-R2 présents : une question peut renvoyer plusieurs cibles</translation>
+    </message>
+    <message>
+        <source>SegEarth-R2 models answer in single view mode only</source>
+        <translation>Les modèles SegEarth-R2 ne répondent qu'en mode vue unique</translation>
+    </message>
+    <message>
+        <source>SegEarth-R2 reads the question itself (one prompt for referring and reasoning): there is no task to choose</source>
+        <translation>SegEarth-R2 interprète la question lui-même (une seule consigne pour la désignation et le raisonnement) : aucune tâche à choisir</translation>
+    </message>
+    <message>
+        <source>SegEarth-R2 test model (random weights): results are meaningless</source>
+        <translation>Modèle de test SegEarth-R2 (poids aléatoires) : les résultats n'ont aucun sens</translation>
+    </message>
+    <message>
+        <source>The text the model wrote; [1], [2]… mark where it named each target</source>
+        <translation>Le texte écrit par le modèle ; [1], [2]… marquent l'endroit où il a nommé chaque cible</translation>
     </message>
 </context>
 </TS>

@@ -400,10 +400,6 @@
         <translation>按问题分割栅格</translation>
     </message>
     <message>
-        <source>Asks SegEarth-R1 a question about a raster and writes the answer as polygons in the raster's CRS.</source>
-        <translation>向 SegEarth-R1 提出关于栅格的问题，并将答案以栅格坐标系中的多边形写出。</translation>
-    </message>
-    <message>
         <source>Answer polygons</source>
         <translation>答案多边形</translation>
     </message>
@@ -422,6 +418,50 @@
     <message>
         <source>SegEarth cannot start: {}. Install it with: {}</source>
         <translation>SegEarth 无法启动：{}。请用以下命令安装：{}</translation>
+    </message>
+    <message>
+        <source>Asks SegEarth-R1 or SegEarth-R2 a question about a raster and writes the answer as polygons in the raster's CRS. SegEarth-R2 can name several targets: each polygon then carries its target's phrase (target) and number (target_idx), and the text answer is shown in the log.</source>
+        <translation>向 SegEarth-R1 或 SegEarth-R2 提出关于栅格的问题，并将答案以栅格坐标系中的多边形写出。SegEarth-R2 可以给出多个目标：每个多边形带有其目标的短语（target）和编号（target_idx），文本回答显示在日志中。</translation>
+    </message>
+    <message>
+        <source>Done: {} polygons for {} targets</source>
+        <translation>完成：{} 个多边形，{} 个目标</translation>
+    </message>
+    <message>
+        <source>Model's answer</source>
+        <translation>模型的回答</translation>
+    </message>
+    <message>
+        <source>Model's answer: {}</source>
+        <translation>模型的回答：{}</translation>
+    </message>
+    <message>
+        <source>SegEarth targets</source>
+        <translation>SegEarth 目标</translation>
+    </message>
+    <message>
+        <source>SegEarth-R2 answers once for the whole extent: tiles could name different targets, so only the single view is offered</source>
+        <translation>SegEarth-R2 对整个范围只回答一次：不同瓦片可能给出不同的目标，因此只提供单视图模式</translation>
+    </message>
+    <message>
+        <source>SegEarth-R2 model files present: one question can return several targets</source>
+        <translation>SegEarth-R2 模型文件齐全：一个问题可以返回多个目标</translation>
+    </message>
+    <message>
+        <source>SegEarth-R2 models answer in single view mode only</source>
+        <translation>SegEarth-R2 模型只能在单视图模式下回答</translation>
+    </message>
+    <message>
+        <source>SegEarth-R2 reads the question itself (one prompt for referring and reasoning): there is no task to choose</source>
+        <translation>SegEarth-R2 自行理解问题（指代与推理共用一个提示）：无需选择任务</translation>
+    </message>
+    <message>
+        <source>SegEarth-R2 test model (random weights): results are meaningless</source>
+        <translation>SegEarth-R2 测试模型（随机权重）：结果没有意义</translation>
+    </message>
+    <message>
+        <source>The text the model wrote; [1], [2]… mark where it named each target</source>
+        <translation>模型写出的文本；[1]、[2]… 标出它提到每个目标的位置</translation>
     </message>
 </context>
 </TS>

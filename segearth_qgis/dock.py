@@ -14,6 +14,7 @@ from qtpy.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -21,6 +22,8 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from .answers import format_answer
+from .model_manager import ModelInfo
 from .model_panel import ModelPanel
 from .request import PluginRequest
 from .translation import tr
@@ -79,7 +82,8 @@ class SegEarthDock(QDockWidget):
         self.task_combo = QComboBox(body)
         self.task_combo.addItem(tr("Reasoning (implicit question)"), "reasoning")
         self.task_combo.addItem(tr("Referring (name the object)"), "referring")
-        form.addRow(tr("Task"), self.task_combo)
+        self.task_label = QLabel(tr("Task"), body)
+        form.addRow(self.task_label, self.task_combo)
 
         self.extent_combo = QComboBox(body)
         self.extent_combo.addItem(tr("Whole layer"), self.EXTENT_LAYER)
@@ -133,6 +137,15 @@ class SegEarthDock(QDockWidget):
         outer.addWidget(self.progress)
         outer.addWidget(self.stage)
 
+        self.answer_label = QLabel(tr("Model's answer"), body)
+        self.answer = QPlainTextEdit(body)
+        self.answer.setReadOnly(True)
+        self.answer.setMaximumHeight(80)
+        self.answer.setToolTip(tr("The text the model wrote; [1], [2]… mark where it named each target"))
+        outer.addWidget(self.answer_label)
+        outer.addWidget(self.answer)
+        self.set_answer("")
+
         history_label = QLabel(tr("Past questions on this layer (click to run again)"), body)
         history_label.setWordWrap(True)
         outer.addWidget(history_label)
@@ -142,6 +155,7 @@ class SegEarthDock(QDockWidget):
         outer.addWidget(self.history)
 
         self.model_panel = ModelPanel(body)
+        self.model_panel.modelInfoChanged.connect(self.apply_model)
         outer.addWidget(self.model_panel)
         outer.addStretch(1)
 
@@ -155,6 +169,22 @@ class SegEarthDock(QDockWidget):
         scroll.setWidget(body)
         self.setWidget(scroll)
         self._layer_changed(self.layer_combo.currentLayer())
+        self.apply_model(self.model_panel.info)
+
+    # -- model family ----------------------------------------------------------------------------------------------
+    def apply_model(self, info: ModelInfo) -> None:
+        """Offer what the chosen model can do: SegEarth-R2 has one prompt for every question and no tiled mode."""
+        multi = info.multi_target
+        tiled = self.mode_combo.findData("tiled")
+        self.mode_combo.model().item(tiled).setEnabled(not multi)
+        if multi and self.mode_combo.currentData() == "tiled":
+            self.mode_combo.setCurrentIndex(self.mode_combo.findData("view"))
+        self.mode_combo.setToolTip(tr("SegEarth-R2 answers once for the whole extent: tiles could name different "
+                                      "targets, so only the single view is offered") if multi else "")
+        self.task_combo.setEnabled(not multi)
+        self.task_label.setEnabled(not multi)
+        self.task_combo.setToolTip(tr("SegEarth-R2 reads the question itself (one prompt for referring and "
+                                      "reasoning): there is no task to choose") if multi else "")
 
     # -- layer -----------------------------------------------------------------------------------------------------
     def current_layer(self) -> QgsRasterLayer | None:
@@ -201,10 +231,14 @@ class SegEarthDock(QDockWidget):
             extent = self._view_extent_provider(layer) if self._view_extent_provider else None
             if extent is None:
                 raise RequestError(tr("The visible map extent does not overlap the layer"))
+        multi = self.model_panel.info.multi_target
+        mode = self.mode_combo.currentData()
+        if multi and mode != "view":
+            raise RequestError(tr("SegEarth-R2 models answer in single view mode only"))
         resolution = self.resolution.value() or None
-        return PluginRequest(layer_id=layer.id(), question=question, model_dir=model_dir,
-                             task=self.task_combo.currentData(), mode=self.mode_combo.currentData(), extent=extent,
-                             resolution=resolution, bands=self.bands())
+        task = "reasoning" if multi else self.task_combo.currentData()  # R2 ignores the task: record none of it
+        return PluginRequest(layer_id=layer.id(), question=question, model_dir=model_dir, task=task, mode=mode,
+                             extent=extent, resolution=resolution, bands=self.bands())
 
     def request_run(self) -> None:
         try:
@@ -223,12 +257,20 @@ class SegEarthDock(QDockWidget):
         self.cancel_button.setEnabled(running)
         if running:
             self.progress.setValue(0)
+            self.set_answer("")
 
     def set_progress(self, percent: float) -> None:
         self.progress.setValue(int(percent))
 
     def set_stage(self, text: str) -> None:
         self.stage.setText(text)
+
+    def set_answer(self, answer: str | None) -> None:
+        """Show a multi-target model's text answer (hidden when there is none, as for SegEarth-R1)."""
+        text = format_answer(answer) if answer else ""
+        self.answer.setPlainText(text)
+        self.answer_label.setVisible(bool(text))
+        self.answer.setVisible(bool(text))
 
     # -- history ---------------------------------------------------------------------------------------------------
     def add_history(self, layer_id: str, question: str, task: str = "reasoning") -> None:

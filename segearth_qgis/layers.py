@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from qgis.core import (
     Qgis,
+    QgsCategorizedSymbolRenderer,
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsField,
@@ -16,10 +17,12 @@ from qgis.core import (
     QgsGeometry,
     QgsLayerMetadata,
     QgsProject,
+    QgsRendererCategory,
     QgsVectorFileWriter,
     QgsVectorLayer,
 )
 
+from .answers import target_labels
 from .translation import tr
 
 GROUP_NAME = "SegEarth results"
@@ -58,16 +61,22 @@ def _plain(value: Any) -> Any:
 
 #: fields every result layer has, even an empty one (the pipeline's attributes, typed by example)
 BASE_FIELDS: dict[str, Any] = {"question": "", "model": "", "mode": "", "area_m2": 0.0, "mean_prob": 0.0}
+#: ... and those of a multi-target (SegEarth-R2) answer: the phrase before each [SEG] and its 0-based index
+TARGET_FIELD, TARGET_INDEX_FIELD = "target", "target_idx"  # 10 characters at most: Shapefile field names
+TARGET_FIELDS: dict[str, Any] = {TARGET_FIELD: "", TARGET_INDEX_FIELD: 0}
+TARGETS_PROPERTY = "segearth/targets"  # custom layer property: the answer's target phrases, in order
 
 
-def fields_for(attributes: Iterable[dict]) -> list[QgsField]:
-    """The base fields, then any further attribute key (first-seen order), typed from the first non-null value."""
-    seen: dict[str, Any] = {key: None for key in BASE_FIELDS}
+def fields_for(attributes: Iterable[dict], multi_target: bool = False) -> list[QgsField]:
+    """The base fields (and the target fields of a multi-target answer), then any further attribute key
+    (first-seen order), typed from the first non-null value."""
+    typed = {**BASE_FIELDS, **(TARGET_FIELDS if multi_target else {})}
+    seen: dict[str, Any] = {key: None for key in typed}
     for attrs in attributes:
         for key, value in attrs.items():
             if key not in seen or seen[key] is None:
                 seen[key] = _plain(value)
-    return [QgsField(name, _field_type(BASE_FIELDS.get(name) if value is None else value))
+    return [QgsField(name, _field_type(typed.get(name) if value is None else value))
             for name, value in seen.items()]
 
 
@@ -77,12 +86,15 @@ def layer_name(question: str, limit: int = 60) -> str:
 
 
 def build_result_layer(features: list, question: str, crs: QgsCoordinateReferenceSystem,
-                       info: dict[str, str] | None = None) -> QgsVectorLayer:
-    """A memory MultiPolygon layer holding the engine's (geometry, attributes) pairs, styled and documented."""
+                       info: dict[str, str] | None = None, targets: Sequence[str] | None = None) -> QgsVectorLayer:
+    """A memory MultiPolygon layer holding the engine's (geometry, attributes) pairs, styled and documented.
+
+    `targets` (the phrases of a multi-target answer, in order) gives the layer the target fields and one style per
+    target, also for a target whose mask came out empty; None keeps SegEarth-R1's single style."""
     info = dict(info or {})
     layer = QgsVectorLayer("MultiPolygon", layer_name(question), "memory")
     layer.setCrs(crs)
-    fields = fields_for(attrs for _, attrs in features)
+    fields = fields_for((attrs for _, attrs in features), multi_target=targets is not None)
     provider = layer.dataProvider()
     provider.addAttributes(fields)
     layer.updateFields()
@@ -98,7 +110,11 @@ def build_result_layer(features: list, question: str, crs: QgsCoordinateReferenc
         out.append(feature)
     provider.addFeatures(out)
     layer.updateExtents()
-    style_layer(layer)
+    if targets is None:
+        style_layer(layer)
+    else:
+        style_targets(layer, targets)
+        layer.setCustomProperty(TARGETS_PROPERTY, list(targets))
     set_metadata(layer, question, info)
     layer.setCustomProperty(PROPERTY, question)
     return layer
@@ -110,6 +126,27 @@ def style_layer(layer: QgsVectorLayer, index: int | None = None) -> None:
     symbol = QgsFillSymbol.createSimple({"color": f"{colour},90", "outline_color": f"{colour},255",
                                          "outline_width": "0.6", "outline_width_unit": "MM"})
     layer.renderer().setSymbol(symbol)
+
+
+def target_colour(index: int) -> str:
+    """"r,g,b" of target `index`: the plugin's palette first, then hues spread by the golden angle."""
+    if index < len(FILL_COLOURS):
+        return FILL_COLOURS[index]
+    from qtpy.QtGui import QColor
+
+    colour = QColor.fromHsv(int((index * 137.508) % 360), 220, 230)
+    return f"{colour.red()},{colour.green()},{colour.blue()}"
+
+
+def style_targets(layer: QgsVectorLayer, targets: Sequence[str]) -> None:
+    """One semi-transparent fill per target (categorised on target_idx), the legend naming each by its phrase."""
+    categories = []
+    for index, label in enumerate(target_labels(targets)):
+        colour = target_colour(index)
+        symbol = QgsFillSymbol.createSimple({"color": f"{colour},90", "outline_color": f"{colour},255",
+                                             "outline_width": "0.6", "outline_width_unit": "MM"})
+        categories.append(QgsRendererCategory(index, symbol, label))
+    layer.setRenderer(QgsCategorizedSymbolRenderer(TARGET_INDEX_FIELD, categories))
 
 
 def set_metadata(layer: QgsVectorLayer, question: str, info: dict[str, str]) -> None:
@@ -155,7 +192,10 @@ class ExportExistsError(ExportError):
 
 
 def export_layer(layer: QgsVectorLayer, path: str, overwrite: bool = False) -> str:
-    """Write `layer` to a .shp or .gpkg in UTF-8; refuses to replace an existing file unless `overwrite`."""
+    """Write `layer` to a .shp or .gpkg in UTF-8; refuses to replace an existing file unless `overwrite`.
+
+    A multi-target layer keeps its per-target style: a .qml next to a Shapefile, the default style inside a
+    GeoPackage, so that QGIS opens the export styled as the result layer was."""
     target = Path(path)
     driver = DRIVERS.get(target.suffix.lower())
     if driver is None:
@@ -176,4 +216,21 @@ def export_layer(layer: QgsVectorLayer, path: str, overwrite: bool = False) -> s
     error, message = result[0], result[1]
     if error != QgsVectorFileWriter.WriterError.NoError:
         raise ExportError(tr("Export failed: {}").format(message))
+    if layer.customProperty(TARGETS_PROPERTY) is not None:
+        _save_style(layer, target, driver, options.layerName)
     return str(target)
+
+
+def _save_style(layer: QgsVectorLayer, target: Path, driver: str, layer_name_in_file: str) -> None:
+    """The layer's renderer saved with the export; a failure here loses no data, so it is only logged."""
+    import logging
+
+    if driver == "ESRI Shapefile":
+        message, ok = layer.saveNamedStyle(str(target.with_suffix(".qml")))
+    else:
+        written = QgsVectorLayer(f"{target}|layername={layer_name_in_file}", "export", "ogr")
+        written.setRenderer(layer.renderer().clone())
+        message = written.saveStyleToDatabase(layer_name_in_file, tr("SegEarth targets"), True, "")
+        ok = not message
+    if not ok:
+        logging.getLogger(__name__).warning("the style of %s was not saved: %s", target, message)

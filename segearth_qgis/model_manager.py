@@ -7,6 +7,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+R1, R2 = "SegEarth-R1", "SegEarth-R2"
+
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -16,6 +18,22 @@ class ModelInfo:
     message: str
     model_id: str = ""
     revision: str = ""
+    family: str = R1
+
+    @property
+    def multi_target(self) -> bool:
+        """SegEarth-R2 answers in text and returns one mask per [SEG] target; R1 returns one mask."""
+        return self.family == R2
+
+
+def model_family(raw: dict) -> str:
+    """R1 or R2 from a parsed config.json, by the rule the engine's Segmenter.from_pretrained dispatches on."""
+    try:
+        from segearth_engine.r2.config import is_r2_config
+    except ImportError:  # engine missing: the same test, kept in step with segearth_engine.r2.config
+        def is_r2_config(config: dict) -> bool:
+            return "SegEarthR2" in (config.get("architectures") or []) or config.get("model_type") == "mipha_phi"
+    return R2 if is_r2_config(raw) else R1
 
 
 def inspect_model_dir(path: str) -> ModelInfo:
@@ -41,9 +59,19 @@ def inspect_model_dir(path: str) -> ModelInfo:
         manifest = json.loads((folder / "segearth_manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
+    if not isinstance(raw, dict):
+        return ModelInfo("missing", tr("config.json cannot be read: {}").format(type(raw).__name__))
     model_id = manifest.get("repo_id") or folder.name
     revision = manifest.get("revision", "")
-    if "segearth_engine" in raw:  # written by make-tiny-model: random weights, meaningless masks
+    family = model_family(raw)
+    test = "segearth_engine" in raw  # written by make-tiny-model / the tiny R2 maker: random weights
+    if family == R2:
+        if test:
+            message = tr("SegEarth-R2 test model (random weights): results are meaningless")
+        else:
+            message = tr("SegEarth-R2 model files present: one question can return several targets")
+        return ModelInfo("test" if test else "ok", message, model_id, revision, R2)
+    if test:
         return ModelInfo("test", tr("Test model (random weights): results are meaningless"), model_id, revision)
     return ModelInfo("ok", tr("Model files present"), model_id, revision)
 

@@ -23,6 +23,7 @@ class ModelPanel(QGroupBox):
     """Emits requests; the plugin does the work (downloads and loads run in tasks, never here)."""
 
     modelDirChanged = Signal(str)  # noqa: N815 - Qt naming
+    modelInfoChanged = Signal(object)  # noqa: N815 - ModelInfo of the folder, after every check
     downloadRequested = Signal(str, str)  # noqa: N815
     diagnosticsRequested = Signal()  # noqa: N815
     installRequested = Signal()  # noqa: N815
@@ -98,6 +99,7 @@ class ModelPanel(QGroupBox):
         self.info = inspect_model_dir(self.model_dir())
         self.show_info(self.info)
         self.set_device("")
+        self.modelInfoChanged.emit(self.info)
         return self.info
 
     def show_info(self, info: ModelInfo, extra: str = "") -> None:
@@ -106,9 +108,10 @@ class ModelPanel(QGroupBox):
         self.status.setText(f'<span style="color:{colour}">{text}</span>')
 
     def set_loaded(self, model_id: str, info: ModelInfo) -> None:
-        """Status after a run: loaded, and loudly a test model when the weights are random."""
+        """Status after a run: loaded (with the model family), and loudly a test model when the weights are random."""
         extra = tr("test model (random weights)") if info.state == "test" else ""
-        self.show_info(ModelInfo(info.state, tr("Loaded: {}").format(model_id or info.model_id)), extra)
+        name = f"{model_id or info.model_id} · {info.family}"
+        self.show_info(ModelInfo(info.state, tr("Loaded: {}").format(name), family=info.family), extra)
 
     def set_status_text(self, text: str) -> None:
         self.status.setText(text)

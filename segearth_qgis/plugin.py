@@ -192,6 +192,9 @@ class SegEarthPlugin:
         if info.state not in ("ok", "test"):
             self._refuse(info.message, "critical")
             return None
+        if info.multi_target and request.mode != "view":
+            self._refuse(tr("SegEarth-R2 models answer in single view mode only"), "warning")
+            return None
         task = SegmentTask(request, source, self.holder, on_done=self._task_done,
                            description=tr("SegEarth: {}").format(request.question))
         task.crs = QgsCoordinateReferenceSystem(layer.crs())
@@ -229,17 +232,24 @@ class SegEarthPlugin:
 
     def _add_result(self, task: SegmentTask) -> None:
         request, result, info = task.request, task.result, task.model_info
-        details = {"model": task.model_id or info.model_id, "revision": info.revision, "device": task.device,
-                   "task": request.task, "mode": request.mode, "source layer": task.layer_name,
-                   "weights": "random test model" if info.state == "test" else ""}
+        answer = getattr(result, "answer", None)  # set by multi-target models (SegEarth-R2) only
+        targets = list(result.targets) if answer is not None else None
+        details = {"model": task.model_id or info.model_id, "family": info.family, "revision": info.revision,
+                   "device": task.device, "task": "" if targets is not None else request.task, "mode": request.mode,
+                   "source layer": task.layer_name, "weights": "random test model" if info.state == "test" else "",
+                   "answer": answer or "", "targets": "; ".join(targets or [])}
         crs = task.crs if task.crs.isValid() else QgsCoordinateReferenceSystem.fromWkt(result.crs_wkt)
-        layer = add_result_layer(build_result_layer(list(result.features), request.question, crs, details))
+        layer = add_result_layer(build_result_layer(list(result.features), request.question, crs, details, targets))
         self.iface.addCustomActionForLayer(self.export_action, layer)
         self.last_result_layer = layer
         self.result_layers.append(layer.id())
         self.dock.add_history(request.layer_id, request.question, request.task)
         count = layer.featureCount()
-        self.dock.set_stage(tr("Done: {} polygons").format(count))
+        self.dock.set_answer(answer)
+        if targets is None:
+            self.dock.set_stage(tr("Done: {} polygons").format(count))
+        else:
+            self.dock.set_stage(tr("Done: {} polygons for {} targets").format(count, len(targets)))
         self.dock.set_progress(100)
         self.dock.model_panel.set_loaded(details["model"], info)
         if info.state == "test":

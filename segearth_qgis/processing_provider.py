@@ -21,6 +21,7 @@ from qgis.core import (
 )
 from qtpy.QtGui import QIcon
 
+from .answers import format_answer
 from .layers import _plain, fields_for
 from .model_manager import ModelHolder, inspect_model_dir
 from .paths import resource
@@ -48,7 +49,9 @@ class SegmentByQuestion(QgsProcessingAlgorithm):
         return tr("Segment raster by question")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr("Asks SegEarth-R1 a question about a raster and writes the answer as polygons in the raster's CRS.")
+        return tr("Asks SegEarth-R1 or SegEarth-R2 a question about a raster and writes the answer as polygons in "
+                  "the raster's CRS. SegEarth-R2 can name several targets: each polygon then carries its target's "
+                  "phrase (target) and number (target_idx), and the text answer is shown in the log.")
 
     def icon(self) -> QIcon:
         return QIcon(resource("icon.svg"))
@@ -106,8 +109,11 @@ class SegmentByQuestion(QgsProcessingAlgorithm):
             raise QgsProcessingException(str(exc)) from exc
         except SegEarthError as exc:
             raise QgsProcessingException(str(exc)) from exc
+        answer = getattr(result, "answer", None)  # multi-target models (SegEarth-R2) only
+        if answer is not None:
+            feedback.pushInfo(tr("Model's answer: {}").format(format_answer(answer)))
         fields = QgsFields()
-        for field in fields_for(attrs for _, attrs in result.features):
+        for field in fields_for((attrs for _, attrs in result.features), multi_target=answer is not None):
             fields.append(field)
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, _multipolygon(), layer.crs())
         if sink is None:

@@ -120,7 +120,6 @@ def tiny_model(request) -> Path:
 def engine_available() -> None:
     try:
         import segearth_engine.pipeline  # noqa: F401
-
         import segearth_engine.segmenter  # noqa: F401
     except ImportError as exc:
         pytest.skip(f"segearth_engine pipeline/segmenter not importable yet: {exc}")
@@ -147,3 +146,33 @@ def spin():
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture(scope="session")
+def tiny_r2_model(tmp_path_factory) -> Path:
+    """A random-weight tiny SegEarth-R2 model with the engine's scripted two-[SEG] answer (a TEST construction,
+    segearth_engine.r2.tiny), its ONNX graphs exported once here so that every test only loads them."""
+    try:
+        from segearth_engine.r2.tiny import make_tiny_r2_model
+        from segearth_engine.segmenter import Segmenter
+    except ImportError as exc:
+        pytest.skip(f"the engine cannot make a tiny SegEarth-R2 model: {exc}")
+    folder = make_tiny_r2_model(tmp_path_factory.mktemp("r2") / "tiny-r2", seed=0)
+    Segmenter.from_pretrained(folder, device="cpu")  # exports the ONNX graphs next to the weights
+    return folder
+
+
+@pytest.fixture()
+def load_scripted_r2(tiny_r2_model):
+    """Function loading the tiny R2 model into a ModelHolder (see _load_scripted_r2); returns the segmenter."""
+    return lambda holder: _load_scripted_r2(holder, tiny_r2_model)
+
+
+def _load_scripted_r2(holder, model_dir: Path):
+    """Load the tiny R2 model through the plugin's own ModelHolder, with the token budget that ends its scripted
+    answer after two [SEG] ("runway[SEG] and taxiways[SEG] and"); the default budget repeats the second target."""
+    from segearth_engine.r2.tiny import scripted_max_new_tokens
+
+    segmenter = holder.get(str(model_dir))
+    segmenter.max_new_tokens = scripted_max_new_tokens(segmenter.tokenizer)
+    return segmenter

@@ -170,3 +170,31 @@ def test_export_dialog_asks_once_before_overwriting(plugin, tmp_path, qgis_iface
     plugin.export_selected()
     assert driver.seen == ["QFileDialog"] and not driver.errors
     assert QgsVectorLayer(str(tmp_path / "answer.gpkg"), "g", "ogr").featureCount() == 2
+
+
+def test_multi_target_layer_has_a_category_per_target_even_without_polygons(project):
+    from qgis.core import QgsCategorizedSymbolRenderer, QgsSingleSymbolRenderer
+
+    targets = ["the pier", "storage tanks", "storage tanks"]  # the last target's mask came out empty
+    feats = [(geometry, dict(attrs, target=targets[i], target_idx=i)) for i, (geometry, attrs) in enumerate(features())]
+    layer = build_result_layer(feats, QUESTION, QgsCoordinateReferenceSystem("EPSG:32633"), {}, targets)
+    renderer = layer.renderer()
+    assert isinstance(renderer, QgsCategorizedSymbolRenderer) and renderer.classAttribute() == "target_idx"
+    assert [(c.value(), c.label()) for c in renderer.categories()] == [
+        (0, "the pier"), (1, "storage tanks [2]"), (2, "storage tanks [3]")]  # repeated phrases are numbered
+    assert len({c.symbol().color().name() for c in renderer.categories()}) == 3
+    assert {(f["target"], f["target_idx"]) for f in layer.getFeatures()} == {("the pier", 0), ("storage tanks", 1)}
+
+    empty = build_result_layer([], QUESTION, QgsCoordinateReferenceSystem("EPSG:32633"), {}, [])
+    assert empty.fields().names() == ["question", "model", "mode", "area_m2", "mean_prob", "target", "target_idx"]
+    assert isinstance(make_layer().renderer(), QgsSingleSymbolRenderer)  # SegEarth-R1 keeps its single style
+
+
+def test_answer_text_and_legend_labels():
+    from segearth_qgis.answers import format_answer, target_labels
+
+    assert format_answer("runway[SEG] and taxiways[SEG] and") == "runway [1] and taxiways [2] and"
+    assert format_answer("There is no pier here.") == "There is no pier here."
+    assert format_answer("[SEG]") == "[1]"
+    assert target_labels(["a", "b", "a"]) == ["a [1]", "b", "a [3]"]
+    assert target_labels([]) == []
