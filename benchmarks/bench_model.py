@@ -71,11 +71,14 @@ def main() -> None:
     if os.environ.get("SEGEARTH_BENCH_FULL") == "1":
         from segearth_engine.config import SegEarthConfig
 
-        with tempfile.TemporaryDirectory() as tmp:
+        from .bench_cpu import FULL_MODEL
+
+        folder = FULL_MODEL  # generated once, git-ignored, shared with the CPU section
+        if not (folder / "model.safetensors").is_file():
             start = time.perf_counter()
-            folder = make_tiny_model(Path(tmp) / "full", seed=0, cfg=SegEarthConfig())
-            print(f"full-size random model written in {time.perf_counter() - start:.0f} s")
-            bench_stages(folder, "full-size architecture (random weights)", repeat=1)
+            make_tiny_model(folder, seed=0, cfg=SegEarthConfig(), overwrite=True)
+            print(f"full-size random model written to {folder} in {time.perf_counter() - start:.0f} s")
+        bench_stages(folder, "full-size architecture (random weights)", repeat=1)
     else:
         print("full-size section skipped (set SEGEARTH_BENCH_FULL=1; needs ~8 GB RAM and several minutes)")
 

@@ -20,7 +20,7 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 def tiny_onnx_segmenter(tiny_model_dir):
     from segearth_engine.segmenter import Segmenter
 
-    return Segmenter.from_pretrained(tiny_model_dir, backend="onnx", device="cpu")
+    return Segmenter.from_pretrained(tiny_model_dir, backend="onnx", device="cpu", llm_precision="fp32")
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -168,34 +168,72 @@ def our_prefix(checkpoint_name: str) -> str:
     return "llm" if mapped is None else mapped.split(".", 1)[0]
 
 
-def load_weights(model: torch.nn.Module, model_dir: Path, num_heads: int, dtype: torch.dtype,
-                 parts: Iterable[str] | None = None) -> None:
-    """Fill `model` (built on the meta device) from the snapshot's safetensors, tensor by tensor.
+def iter_checkpoint_tensors(model_dir: Path, num_heads: int,
+                            parts: Iterable[str] | None = None) -> Iterator[tuple[str, torch.Tensor]]:
+    """(our name, tensor in its stored dtype) one checkpoint tensor at a time; `lm_head` and unwanted parts skipped."""
+    from .modeling.phi import phi_tensors_from_checkpoint
+    from .safetensors_reader import SafetensorsFile
 
-    The whole file is always checked against the whole model; `parts` (our top-level module names) limits what is
-    read, e.g. only the LLM when the vision side runs in ONNX Runtime. Modules not read stay on the meta device.
-    """
-    from safetensors import safe_open
-
-    files = weight_files(model_dir)
-    check_layout(checkpoint_layout(files), expected_layout(model, num_heads))
     wanted = set(parts) if parts is not None else None
-    tensors: dict[str, torch.Tensor] = {}
-    for path in files:
-        with safe_open(str(path), framework="pt") as handle:
-            for name in handle.keys():
-                if name in UNUSED_CHECKPOINT_KEYS or (wanted is not None and our_prefix(name) not in wanted):
-                    continue
-                tensor = handle.get_tensor(name)
-                tensors[name] = tensor.to(dtype) if tensor.is_floating_point() else tensor
-    state = from_checkpoint_state(tensors, num_heads)
-    del tensors
-    result = model.load_state_dict(state, strict=wanted is None, assign=True)
-    if wanted is not None:
-        missing = [k for k in result.missing_keys if k.split(".", 1)[0] in wanted]
-        if missing or result.unexpected_keys:
-            raise CheckpointKeyError(f"partial load failed: missing {missing[:5]}, unexpected "
-                                     f"{result.unexpected_keys[:5]}")
+    for path in weight_files(model_dir):
+        reader = SafetensorsFile(path)
+        for name in reader.keys():
+            if name in UNUSED_CHECKPOINT_KEYS or (wanted is not None and our_prefix(name) not in wanted):
+                continue
+            tensor = reader.read(name)
+            mapped = _map_non_llm(name)
+            if mapped is not None:
+                yield mapped, tensor
+                continue
+            for llm_name, piece in phi_tensors_from_checkpoint(name[len("model."):], tensor, num_heads):
+                yield "llm." + llm_name, piece
+
+
+DtypeFor = Callable[[str], "torch.dtype"]
+ModuleReady = Callable[["torch.nn.Module", str, "torch.nn.Module"], None]
+
+
+def load_weights(model: torch.nn.Module, model_dir: Path, num_heads: int, dtype: torch.dtype | DtypeFor,
+                 parts: Iterable[str] | None = None, on_module_ready: ModuleReady | None = None) -> None:
+    """Fill `model` (built on the meta device) from the snapshot's safetensors, streaming tensor by tensor.
+
+    The whole file is always checked against the whole model first; `parts` (our top-level module names) limits what
+    is read, e.g. only the LLM when the vision side runs in ONNX Runtime; modules not read stay on the meta device.
+    Each tensor is read, converted to `dtype` (or `dtype(name)`) and assigned before the next is read, so the peak
+    is the runtime model plus one tensor. `on_module_ready(model, name, module)` is called as soon as all of a
+    module's own tensors are in place (the int8 LLM quantises each linear layer there, before the next layer is read).
+    """
+    import torch
+
+    check_layout(checkpoint_layout(weight_files(model_dir)), expected_layout(model, num_heads))
+    wanted = set(parts) if parts is not None else None
+    targets = {n: t for n, t in model.state_dict(keep_vars=True).items()
+               if wanted is None or n.split(".", 1)[0] in wanted}
+    modules = dict(model.named_modules())
+    pending: dict[str, int] = {}
+    for name in targets:
+        owner = name.rpartition(".")[0]
+        pending[owner] = pending.get(owner, 0) + 1
+    for name, tensor in iter_checkpoint_tensors(model_dir, num_heads, parts):
+        slot = targets.pop(name, None)
+        if slot is None:
+            raise CheckpointKeyError(f"checkpoint tensor maps to {name!r}, which the model does not have or got twice")
+        if tuple(slot.shape) != tuple(tensor.shape):
+            raise CheckpointKeyError(f"tensor {name} has shape {list(tensor.shape)}, expected {list(slot.shape)}")
+        if tensor.is_floating_point():
+            tensor = tensor.to(dtype(name) if callable(dtype) else dtype)
+        owner, _, attr = name.rpartition(".")
+        module = modules[owner]
+        if attr in module._parameters:
+            module._parameters[attr] = torch.nn.Parameter(tensor, requires_grad=False)
+        else:
+            module._buffers[attr] = tensor
+        del tensor
+        pending[owner] -= 1
+        if pending[owner] == 0 and on_module_ready is not None:
+            on_module_ready(model, owner, module)
+    if targets:
+        raise CheckpointKeyError(f"tensors left without values after loading: {', '.join(sorted(targets)[:5])}")
 
 
 # --- integrity ----------------------------------------------------------------------------------------------------

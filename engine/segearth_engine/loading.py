@@ -12,6 +12,7 @@ from .errors import ModelFilesError
 if TYPE_CHECKING:
     import torch
 
+    from .checkpoint import DtypeFor, ModuleReady
     from .modeling.segearth_r1 import SegEarthR1
 
 
@@ -33,9 +34,13 @@ def _restore_computed_buffers(model: SegEarthR1) -> None:
         model.llm.rotary_emb = type(rotary)(config=model.llm.config)
 
 
-def load_model(model_dir: str | Path, dtype: torch.dtype | None = None,
-               parts: Iterable[str] | None = None) -> SegEarthR1:
-    """Our model with the folder's weights (all of them, or only `parts`), in `dtype` (float32 by default)."""
+def load_model(model_dir: str | Path, dtype: torch.dtype | DtypeFor | None = None,
+               parts: Iterable[str] | None = None, on_module_ready: ModuleReady | None = None) -> SegEarthR1:
+    """Our model with the folder's weights (all of them, or only `parts`), in `dtype` (float32 by default).
+
+    `dtype` may be a function of the tensor name (e.g. the embedding table kept in bf16); `on_module_ready` is
+    passed to `checkpoint.load_weights` (per-module post-processing while streaming, e.g. int8 quantisation).
+    """
     import torch
 
     from .checkpoint import load_weights
@@ -45,7 +50,7 @@ def load_model(model_dir: str | Path, dtype: torch.dtype | None = None,
         raise ModelFilesError(f"model folder {model_dir} does not exist")
     cfg = SegEarthConfig.from_file(model_dir / "config.json")
     model = build_model(cfg, "meta")
-    load_weights(model, model_dir, cfg.llm.num_attention_heads, dtype or torch.float32, parts)
+    load_weights(model, model_dir, cfg.llm.num_attention_heads, dtype or torch.float32, parts, on_module_ready)
     _restore_computed_buffers(model)
     wanted = set(parts) if parts is not None else None
     leftover = [n for n, t in [*model.named_parameters(), *model.named_buffers()]

@@ -65,13 +65,29 @@ def wanted_providers(device: str) -> list[str]:
     return ["CPUExecutionProvider"]
 
 
+def cpu_session_options(ort):
+    """Session options for a laptop CPU: memory bounded and no busy threads left behind.
+
+    - all graph optimisations; intra-op threads = physical cores (hyper-threads only add contention);
+    - no CPU memory arena: with it the full-size encoder kept its 5.2 GB peak resident for the life of the session;
+      without it the peak is 3.9 GB and 2.7 GB stay resident between images, at the same speed (2-core EPYC);
+    - no spinning: ONNX Runtime's idle threads otherwise spin after each run and steal the cores the LLM (PyTorch,
+      same process) runs on next.
+    """
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = physical_cores()
+    options.enable_cpu_mem_arena = False
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    return options
+
+
 def create_session(path: Path, device: str = "auto") -> Session:
     ort = import_onnxruntime()
     if not path.is_file():
         raise ModelFilesError(f"{path} is missing; export the model with `segearth export`")
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = physical_cores()
+    options = cpu_session_options(ort)
     try:
         session = ort.InferenceSession(str(path), options, providers=wanted_providers(device))
     except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own untyped errors for corrupt files
@@ -82,8 +98,9 @@ def create_session(path: Path, device: str = "auto") -> Session:
     return Session(session, provider, path)
 
 
-def describe_device(provider: str) -> str:
-    """What the user is told about where the model runs, from the provider a session really uses."""
+def describe_device(provider: str, detail: str = "") -> str:
+    """What the user is told about where the model runs, from the provider a session really uses (+ LLM detail)."""
+    extra = f"; {detail}" if detail else ""
     if provider == "CUDAExecutionProvider":
         name = ""
         try:
@@ -93,5 +110,5 @@ def describe_device(provider: str) -> str:
                 name = f", {torch.cuda.get_device_name(0)}"
         except ImportError:
             pass
-        return f"CUDA (ONNX Runtime CUDAExecutionProvider{name})"
-    return f"CPU (ONNX Runtime {provider}, {physical_cores()} threads)"
+        return f"CUDA (ONNX Runtime CUDAExecutionProvider{name}{extra})"
+    return f"CPU (ONNX Runtime {provider}, {physical_cores()} threads{extra})"

@@ -116,6 +116,27 @@ def fuse_qkv(q: Pair, k: Pair, v: Pair, num_heads: int) -> Pair:
     return weight, bias
 
 
+def phi_tensors_from_checkpoint(name: str, tensor: torch.Tensor, num_heads: int) -> list[tuple[str, torch.Tensor]]:
+    """One checkpoint tensor (name below `model.`) -> our `PhiModel` tensors; the fused qkv is split per head.
+
+    The streaming counterpart of `phi_state_from_checkpoint`, so the loader never holds the whole state at once.
+    Names and shapes are checked against the whole model before streaming starts (checkpoint.check_layout).
+    """
+    match = _LAYER_KEY.fullmatch(name)
+    if not match or match.group(2) not in (f"{_FUSED}.weight", f"{_FUSED}.bias"):
+        return [(name, tensor)]
+    layer, kind = match.group(1), match.group(2).rsplit(".", 1)[1]
+    rows = tensor.shape[0]
+    if rows % (3 * num_heads):
+        raise CheckpointKeyError(f"{name} has {rows} rows, not a multiple of 3 x {num_heads} heads")
+    if kind == "weight":
+        parts = [w for w, _ in split_fused_qkv(tensor, None, num_heads)]
+    else:
+        per_head = tensor.reshape(num_heads, 3, rows // (3 * num_heads))
+        parts = [per_head[:, i].reshape(-1) for i in range(3)]
+    return [(f"layers.{layer}.{target}.{kind}", part.contiguous()) for target, part in zip(_SPLIT, parts, strict=True)]
+
+
 # --- state dict mapping -------------------------------------------------------------------------------------------
 def _layer_indices(names: Mapping[str, object], side: str) -> list[int]:
     found = set()
