@@ -169,10 +169,10 @@ def load_scripted_r2(tiny_r2_model):
 
 
 def _load_scripted_r2(holder, model_dir: Path):
-    """Load the tiny R2 model through the plugin's own ModelHolder, with the token budget that ends its scripted
-    answer after two [SEG] ("runway[SEG] and taxiways[SEG] and"); the default budget repeats the second target."""
+    """Load the tiny R2 model through the plugin's own ModelHolder. Its generation_config.json holds the token budget
+    that ends the scripted answer after two [SEG] ("runway[SEG] and taxiways[SEG] and")."""
     from segearth_engine.r2.tiny import scripted_max_new_tokens
 
     segmenter = holder.get(str(model_dir))
-    segmenter.max_new_tokens = scripted_max_new_tokens(segmenter.tokenizer)
+    assert segmenter.max_new_tokens == scripted_max_new_tokens(segmenter.tokenizer)
     return segmenter

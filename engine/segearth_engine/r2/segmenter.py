@@ -7,6 +7,7 @@ Backends as for R1: "onnx" (image branches and mask decoder in ONNX Runtime, the
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ from ..errors import InputError, ModelFilesError
 from ..preprocess import unletterbox
 from ..types import EncodedImage, MultiTargetPrediction, TargetMask
 from .config import R2Config
-from .generation import DEFAULT_MAX_NEW_TOKENS
+from .generation import DEFAULT_MAX_NEW_TOKENS, MAX_NEW_TOKENS_LIMIT
 
 log = logging.getLogger(__name__)
 BACKENDS = ("auto", "onnx", "torch")
@@ -51,6 +52,21 @@ def load_tokenizer_files(model_dir: Path) -> Any:
         hf_logging.set_verbosity(verbosity)
 
 
+def folder_max_new_tokens(model_dir: Path) -> int:
+    """The answer budget a model folder asks for in generation_config.json (the release default otherwise)."""
+    try:
+        value = json.loads((model_dir / "generation_config.json").read_text(encoding="utf-8")).get("max_new_tokens")
+    except FileNotFoundError:
+        return DEFAULT_MAX_NEW_TOKENS
+    except (ValueError, AttributeError) as exc:
+        raise ModelFilesError(f"{model_dir}/generation_config.json is not valid JSON ({exc})") from None
+    if value is None:
+        return DEFAULT_MAX_NEW_TOKENS
+    if not isinstance(value, int) or not 1 <= value <= MAX_NEW_TOKENS_LIMIT:
+        raise ModelFilesError(f"{model_dir}/generation_config.json: max_new_tokens must be 1..{MAX_NEW_TOKENS_LIMIT}")
+    return value
+
+
 class R2Segmenter:
     multi_target = True
 
@@ -80,7 +96,8 @@ class R2Segmenter:
     @classmethod
     def from_pretrained(cls, model: str | Path, backend: str = "auto", device: str = "auto",
                         export_dir: str | Path | None = None,
-                        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> R2Segmenter:
+                        max_new_tokens: int | None = None) -> R2Segmenter:
+        """`max_new_tokens` defaults to the folder's generation_config.json value, else DEFAULT_MAX_NEW_TOKENS."""
         import torch
 
         from ..hub import check_manifest
@@ -92,6 +109,8 @@ class R2Segmenter:
         model_dir = resolve_model_dir(model)
         manifest = check_manifest(model_dir)
         cfg = R2Config.from_file(model_dir / "config.json")
+        if max_new_tokens is None:
+            max_new_tokens = folder_max_new_tokens(model_dir)
         tokenizer, seg_id, eos_id = load_r2_tokenizer(model_dir)
         if seg_id >= cfg.llm.vocab_size:
             raise ModelFilesError(f"{model_dir}: [SEG] is id {seg_id}, outside the {cfg.llm.vocab_size} embeddings")

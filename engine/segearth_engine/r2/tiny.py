@@ -108,8 +108,10 @@ def make_tiny_r2_model(out_dir: str | Path, seed: int = 0, cfg: R2Config | None 
     tensors = {k: (v.to(torch.float16) if v.is_floating_point() else v).contiguous() for k, v in state.items()}
     save_file(tensors, str(out / "model.safetensors"), metadata={"format": "pt"})
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2), encoding="utf-8")
-    (out / "generation_config.json").write_text(json.dumps({"bos_token_id": 50256, "eos_token_id": 50256}),
-                                                encoding="utf-8")
+    generation = {"bos_token_id": 50256, "eos_token_id": 50256}
+    if script:  # the scripted chain ends after its second [SEG] only with this budget
+        generation["max_new_tokens"] = scripted_max_new_tokens(load_tokenizer_files(out))
+    (out / "generation_config.json").write_text(json.dumps(generation), encoding="utf-8")
     (out / "README.md").write_text(README.format(seed=seed, script=SCRIPT_NOTE if script else ""), encoding="utf-8")
     digest = sha256_of(out / "model.safetensors")
     write_manifest(out, f"tiny-r2-random-seed{seed}", "local", {"model.safetensors": digest})

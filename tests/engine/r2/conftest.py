@@ -20,7 +20,8 @@ def r2_torch(tiny_r2_dir):
     from segearth_engine.r2.tiny import scripted_max_new_tokens
 
     seg = R2Segmenter.from_pretrained(tiny_r2_dir, backend="torch")
-    seg.max_new_tokens = scripted_max_new_tokens(seg.tokenizer)
+    # the folder's generation_config.json carries the budget that ends the scripted answer after two [SEG]
+    assert seg.max_new_tokens == scripted_max_new_tokens(seg.tokenizer)
     return seg
 
 
@@ -30,5 +31,5 @@ def r2_onnx(tiny_r2_dir):
     from segearth_engine.segmenter import Segmenter
 
     seg = Segmenter.from_pretrained(tiny_r2_dir, backend="onnx", device="cpu")  # dispatches on config.json
-    seg.max_new_tokens = scripted_max_new_tokens(seg.tokenizer)
+    assert seg.max_new_tokens == scripted_max_new_tokens(seg.tokenizer)
     return seg

@@ -85,3 +85,25 @@ def test_pipeline_writes_one_feature_set_per_target(r2_onnx, tmp_path):
     assert written == {("runway", 0), ("taxiways", 1)}
     with RasterioSource(DATA / "rgbn.tif") as src, pytest.raises(InputError, match="view mode"):
         segment_raster(src, r2_onnx, SegmentationRequest(QUESTION, mode="tiled"))
+
+
+def test_generation_budget_comes_from_the_folder(tiny_r2_dir, tmp_path):
+    import json
+    import shutil
+
+    from segearth_engine.errors import ModelFilesError
+    from segearth_engine.r2.generation import DEFAULT_MAX_NEW_TOKENS
+    from segearth_engine.r2.segmenter import folder_max_new_tokens
+
+    folder = tmp_path / "copy"
+    shutil.copytree(tiny_r2_dir, folder)
+    config = folder / "generation_config.json"
+    assert folder_max_new_tokens(folder) == json.loads(config.read_text())["max_new_tokens"]
+    config.write_text(json.dumps({"eos_token_id": 50256}))
+    assert folder_max_new_tokens(folder) == DEFAULT_MAX_NEW_TOKENS
+    config.write_text(json.dumps({"max_new_tokens": 0}))
+    with pytest.raises(ModelFilesError, match="max_new_tokens"):
+        folder_max_new_tokens(folder)
+    config.write_text("{not json")
+    with pytest.raises(ModelFilesError, match="not valid JSON"):
+        folder_max_new_tokens(folder)
