@@ -79,12 +79,25 @@ def inspect_model_dir(path: str) -> ModelInfo:
 class ModelHolder:
     """Loads a Segmenter lazily (in the worker thread) and reuses it while the folder stays the same."""
 
-    def __init__(self, cache_mb: int = 512) -> None:
+    def __init__(self, cache_mb: int = 512, low_memory: bool = False) -> None:
         self._lock = threading.Lock()
         self._segmenter = None
         self._model_dir: str | None = None
         self._cache = None
         self._cache_mb = cache_mb
+        self._low_memory = low_memory
+
+    @property
+    def low_memory(self) -> bool:
+        return self._low_memory
+
+    def set_low_memory(self, enabled: bool) -> None:
+        """Takes effect at the next load: the loaded model is dropped (cached features stay valid)."""
+        with self._lock:
+            if enabled != self._low_memory:
+                self._low_memory = enabled
+                self._segmenter = None
+                self._model_dir = None
 
     @property
     def segmenter(self):
@@ -110,10 +123,13 @@ class ModelHolder:
             if self._segmenter is None or self._model_dir != model_dir:
                 if segmenter_module is None:
                     from segearth_engine import segmenter as segmenter_module
+                if self._model_dir != model_dir:
+                    self._cache = None  # features of another model must not be reused
                 self._segmenter = None
-                self._segmenter = segmenter_module.Segmenter.from_pretrained(model_dir)
+                # SegEarth-R2 has no low-memory mode: it keeps its parts loaded whatever the setting
+                low_memory = self._low_memory and not inspect_model_dir(model_dir).multi_target
+                self._segmenter = segmenter_module.Segmenter.from_pretrained(model_dir, low_memory=low_memory)
                 self._model_dir = model_dir
-                self._cache = None  # features of another model must not be reused
             return self._segmenter
 
     def clear(self) -> None:

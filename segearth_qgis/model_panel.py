@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from qgis.gui import QgsFileWidget
 from qtpy.QtCore import Signal
-from qtpy.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
 from .model_manager import ModelInfo, inspect_model_dir
 from .translation import tr
@@ -27,6 +37,7 @@ class ModelPanel(QGroupBox):
     downloadRequested = Signal(str, str)  # noqa: N815
     diagnosticsRequested = Signal()  # noqa: N815
     installRequested = Signal()  # noqa: N815
+    lowMemoryChanged = Signal(bool)  # noqa: N815
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(tr("Model"), parent)
@@ -62,6 +73,11 @@ class ModelPanel(QGroupBox):
         self.device = QLabel(tr("not loaded"), self)
         self.device.setWordWrap(True)
         form.addRow(tr("Device"), self.device)
+        self.low_memory = QCheckBox(tr("Low memory (slower; for 8 GB machines)"), self)
+        self.low_memory.setToolTip(tr("Release the language model between questions and the image encoder after "
+                                      "encoding; each question then loads them again"))
+        self.low_memory.toggled.connect(self.lowMemoryChanged.emit)
+        form.addRow("", self.low_memory)
 
         buttons = QHBoxLayout()
         self.diagnostics = QPushButton(tr("Diagnostics"), self)

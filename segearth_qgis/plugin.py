@@ -30,7 +30,7 @@ MENU = "&SegEarth"
 class SegEarthPlugin:
     def __init__(self, iface) -> None:
         self.iface = iface
-        self.holder = ModelHolder(int(settings.get("cache_mb") or 512))
+        self.holder = ModelHolder(int(settings.get("cache_mb") or 512), bool(settings.get("low_memory")))
         self.task: SegmentTask | None = None
         self.side_tasks: list[FunctionTask] = []  # keep Python references alive while QGIS runs them
         self.dock: SegEarthDock | None = None
@@ -56,6 +56,8 @@ class SegEarthPlugin:
         panel.downloadRequested.connect(self.download_model)
         panel.diagnosticsRequested.connect(self.copy_diagnostics)
         panel.installRequested.connect(self.install_dependencies)
+        panel.low_memory.setChecked(self.holder.low_memory)
+        panel.lowMemoryChanged.connect(self._low_memory_changed)
         self.refresh_dependencies()
 
         self.toolbar = self.iface.addToolBar(tr("SegEarth"))
@@ -151,6 +153,12 @@ class SegEarthPlugin:
     def _model_dir_changed(self, path: str) -> None:
         settings.put("model_dir", path)
         self.holder.clear()
+
+    def _low_memory_changed(self, enabled: bool) -> None:
+        settings.put("low_memory", enabled)
+        self.holder.set_low_memory(enabled)  # a run in progress keeps its model; the next run loads anew
+        if self.dock is not None:
+            self.dock.model_panel.set_device(tr("not loaded"))
 
     def message(self, text: str, level: str = "info", duration: int = 8) -> None:
         bar = self.iface.messageBar()

@@ -13,6 +13,7 @@ DEFAULTS: dict[str, Any] = {
     "mode": "view",
     "resolution": 0.0,
     "cache_mb": 512,
+    "low_memory": False,
 }
 
 

@@ -91,6 +91,8 @@ class Segmenter:
         if is_r2_model_dir(model_dir):  # SegEarth-R2: multi-target answers (r2/segmenter.py)
             from .r2.segmenter import R2Segmenter
 
+            if low_memory or llm_precision not in ("auto", "fp32"):
+                raise InputError("SegEarth-R2 runs its LLM in fp32 and has no low-memory mode yet")
             return R2Segmenter.from_pretrained(model_dir, backend, device, export_dir)  # type: ignore[return-value]
         manifest = check_manifest(model_dir)
         cfg = SegEarthConfig.from_file(model_dir / "config.json")

@@ -75,3 +75,15 @@ def test_segment_unreadable_raster(tiny_model_dir, tmp_path, capsys):
     assert main(["segment", str(broken), "--question", "q", "--model", str(tiny_model_dir), "--out",
                  str(tmp_path / "a.gpkg"), "--quiet"]) == 2
     assert "0 bytes" in capsys.readouterr().err
+
+
+def test_segment_runtime_options_reach_the_model(tiny_model_dir, tmp_path, capsys):
+    out = tmp_path / "low.geojson"
+    assert main(["segment", str(DATA / "rgbn.tif"), "--question", "the fields", "--model", str(tiny_model_dir),
+                 "--out", str(out), "--quiet", "--llm-precision", "fp32", "--low-memory"]) == 0
+    summary = capsys.readouterr().out
+    assert "LLM fp32" in summary and "low memory" in summary and out.is_file()
+    assert main(["segment", str(DATA / "rgbn.tif"), "--question", "the fields", "--model", str(tiny_model_dir),
+                 "--out", str(tmp_path / "x.gpkg"), "--backend", "torch", "--low-memory"]) == 2
+    assert "low_memory needs the onnx backend" in capsys.readouterr().err
+    assert not (tmp_path / "x.gpkg").exists()

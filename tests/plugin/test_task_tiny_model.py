@@ -96,3 +96,21 @@ def test_export_real_result_to_shapefile(plugin, rgbn_layer, tiny_model, wait_ta
     assert back.isValid() and back.crs() == rgbn_layer.crs()
     assert back.featureCount() == plugin.last_result_layer.featureCount()
     assert back.fields().names()[:5] == ["question", "model", "mode", "area_m2", "mean_prob"]
+
+
+def test_low_memory_setting_reloads_the_model_in_low_memory_mode(plugin, rgbn_layer, tiny_model, wait_task):
+    from segearth_qgis import settings
+
+    panel = plugin.dock.model_panel
+    panel.low_memory.setChecked(False)
+    _run(plugin, rgbn_layer, tiny_model, "the fields", wait_task)
+    assert "low memory" not in panel.device.text()
+    panel.low_memory.setChecked(True)
+    assert settings.get("low_memory") is True and plugin.holder.low_memory
+    assert plugin.holder.segmenter is None and panel.device.text() == "not loaded"
+    _run(plugin, rgbn_layer, tiny_model, "the fields", wait_task)
+    segmenter = plugin.holder.segmenter
+    assert "low memory" in panel.device.text() and segmenter.low_memory
+    assert segmenter.model is None  # the LLM is released after the question, reloaded by the next one
+    panel.low_memory.setChecked(False)
+    assert settings.get("low_memory") is False

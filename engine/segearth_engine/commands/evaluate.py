@@ -6,15 +6,16 @@ import argparse
 import json
 import time
 
+from .runtime_options import add_runtime_arguments, load_segmenter
+
 
 def _run(args: argparse.Namespace) -> int:
     from ..evaluation import IoUMeter, earthreason_samples, evaluate
-    from ..segmenter import Segmenter
 
     samples = earthreason_samples(args.data_dir, args.split)
     if args.limit:
         samples = samples[: args.limit]
-    segmenter = Segmenter.from_pretrained(args.model, backend=args.backend, device=args.device)
+    segmenter = load_segmenter(args)
     start = time.perf_counter()
     meter = IoUMeter()
     progress = None
@@ -46,7 +47,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="val", choices=("val", "test"))
     p.add_argument("--limit", type=int, default=None, help="first N samples only")
     p.add_argument("--json", default=None, help="also write the scores to this JSON file")
-    p.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"))
-    p.add_argument("--device", default="auto", choices=("auto", "cuda", "cpu"))
     p.add_argument("--quiet", action="store_true")
+    add_runtime_arguments(p)
     p.set_defaults(func=_run)

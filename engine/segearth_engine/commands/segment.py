@@ -6,6 +6,7 @@ import argparse
 import time
 
 from ..errors import InputError
+from .runtime_options import add_runtime_arguments, load_segmenter, segmenter_options
 
 
 def parse_extent(text: str | None) -> tuple[tuple[float, float, float, float] | None, str | None]:
@@ -69,7 +70,6 @@ def _run(args: argparse.Namespace) -> int:
     from ..geo.rasterio_source import RasterioSource
     from ..geo.writers import check_output, output_kind, write_vector
     from ..pipeline import SegmentationRequest, segment_raster
-    from ..segmenter import Segmenter
 
     question = " ".join((args.question or "").split())
     extent, extent_crs = parse_extent(args.extent)
@@ -86,7 +86,7 @@ def _run(args: argparse.Namespace) -> int:
     check_output(args.out, args.overwrite)  # refuse before minutes of computing
     start = time.perf_counter()
     with RasterioSource(args.raster) as source:
-        segmenter = Segmenter.from_pretrained(args.model, backend=args.backend, device=args.device)
+        segmenter = load_segmenter(args)
         bar = _Bar(enabled=not args.quiet)
         try:
             result = segment_raster(source, segmenter, request, progress=bar,
@@ -110,7 +110,6 @@ def _run_cluster(args: argparse.Namespace, request) -> int:
     from ..distributed.progress import TileBar
     from ..distributed.runner import run_on_cluster
 
-    options = {"llm_precision": args.llm_precision} if getattr(args, "llm_precision", None) else None
     start = time.perf_counter()
     with open_client(args.scheduler, args.workers, gpus_per_worker=1 if args.gpu_per_task else 0) as client:
         print(dashboard_text(client), flush=True)
@@ -119,7 +118,7 @@ def _run_cluster(args: argparse.Namespace, request) -> int:
             result = run_on_cluster(client, args.raster, args.model, request, args.out, backend=args.backend,
                                     device=args.device, tiles_per_task=args.tiles_per_task, resume=args.resume,
                                     overwrite=args.overwrite, gpu_per_task=args.gpu_per_task, progress=bar,
-                                    segmenter_options=options)
+                                    segmenter_options=segmenter_options(args))
         finally:
             bar.close()
     elapsed = time.perf_counter() - start
@@ -148,9 +147,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--simplify", type=float, default=0.0, help="simplify tolerance in the raster CRS's units")
     p.add_argument("--out", required=True, help=".gpkg, .shp, .geojson (polygons) or .tif (mask)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    p.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"))
-    p.add_argument("--device", default="auto", choices=("auto", "cuda", "cpu"))
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_runtime_arguments(p)
     c = p.add_argument_group("cluster (tiled mode on Dask distributed; model folder and raster readable by every "
                              "worker at the same path or GDAL URL)")
     c.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786")
