@@ -216,12 +216,12 @@
         <translation>non chargé</translation>
     </message>
     <message>
-        <source>Low memory (slower; for 8 GB machines)</source>
-        <translation>Mémoire réduite (plus lent ; pour machines de 8 Go)</translation>
+        <source>Low memory</source>
+        <translation>Mémoire réduite</translation>
     </message>
     <message>
-        <source>Release the language model between questions and the image encoder after encoding; each question then loads them again</source>
-        <translation>Libère le modèle de langage entre les questions et l’encodeur d’image après l’encodage ; chaque question les recharge alors</translation>
+        <source>For 8 GB machines: release the language model between questions and the image encoder after encoding; each question then loads them again (slower)</source>
+        <translation>Pour les machines de 8 Go : libère le modèle de langage entre les questions et l’encodeur d’image après l’encodage ; chaque question les recharge alors (plus lent)</translation>
     </message>
     <message>
         <source>Device</source>

@@ -216,12 +216,12 @@
         <translation>未加载</translation>
     </message>
     <message>
-        <source>Low memory (slower; for 8 GB machines)</source>
-        <translation>低内存模式（较慢；适用于 8 GB 内存的机器）</translation>
+        <source>Low memory</source>
+        <translation>低内存模式</translation>
     </message>
     <message>
-        <source>Release the language model between questions and the image encoder after encoding; each question then loads them again</source>
-        <translation>在两次提问之间释放语言模型，并在编码后释放图像编码器；之后每次提问都会重新加载它们</translation>
+        <source>For 8 GB machines: release the language model between questions and the image encoder after encoding; each question then loads them again (slower)</source>
+        <translation>适用于 8 GB 内存的机器：在两次提问之间释放语言模型，并在编码后释放图像编码器；之后每次提问都会重新加载它们（较慢）</translation>
     </message>
     <message>
         <source>Device</source>

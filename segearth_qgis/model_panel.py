@@ -73,9 +73,9 @@ class ModelPanel(QGroupBox):
         self.device = QLabel(tr("not loaded"), self)
         self.device.setWordWrap(True)
         form.addRow(tr("Device"), self.device)
-        self.low_memory = QCheckBox(tr("Low memory (slower; for 8 GB machines)"), self)
-        self.low_memory.setToolTip(tr("Release the language model between questions and the image encoder after "
-                                      "encoding; each question then loads them again"))
+        self.low_memory = QCheckBox(tr("Low memory"), self)
+        self.low_memory.setToolTip(tr("For 8 GB machines: release the language model between questions and the image "
+                                      "encoder after encoding; each question then loads them again (slower)"))
         self.low_memory.toggled.connect(self.lowMemoryChanged.emit)
         form.addRow("", self.low_memory)
 

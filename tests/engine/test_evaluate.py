@@ -80,7 +80,7 @@ def test_eval_command_end_to_end(tiny_model_dir, tiny_onnx_segmenter, tmp_path, 
     data = _dataset(tmp_path / "data")
     out = tmp_path / "scores.json"
     assert main(["eval", str(data), "--model", str(tiny_model_dir), "--split", "val", "--quiet",
-                 "--backend", "onnx", "--device", "cpu", "--json", str(out)]) == 0
+                 "--backend", "onnx", "--device", "cpu", "--llm-precision", "fp32", "--json", str(out)]) == 0
     scores = json.loads(out.read_text())
     assert "gIoU" in capsys.readouterr().out and scores["samples"] == 3
     meter = IoUMeter()  # the same samples scored step by step
