@@ -30,18 +30,22 @@ THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 @dataclass
 class IoUMeter:
-    """Accumulates foreground intersections and unions over samples."""
+    """Accumulates foreground intersections and unions over samples.
+
+    `union_epsilon` is added to each sample's union: 1e-5 in SegEarth-R1's code, 0 in SegEarth-R2's.
+    """
 
     intersections: list[float] = field(default_factory=list)
     unions: list[float] = field(default_factory=list)
     ious: list[float] = field(default_factory=list)
+    union_epsilon: float = 1e-5
 
     def add(self, prediction: np.ndarray, label: np.ndarray) -> float:
         pred, gt = np.asarray(prediction).astype(bool), np.asarray(label).astype(bool)
         if pred.shape != gt.shape:
             raise ValueError(f"prediction {pred.shape} and label {gt.shape} differ in shape")
         inter, union = float(np.count_nonzero(pred & gt)), float(np.count_nonzero(pred | gt))
-        iou = 1.0 if union == 0 else inter / (union + 1e-5)
+        iou = 1.0 if union == 0 else inter / (union + self.union_epsilon)
         self.intersections.append(inter)
         self.unions.append(union)
         self.ious.append(iou)
@@ -152,10 +156,9 @@ def canvas_prediction(segmenter, image: np.ndarray, question: str, task: str = "
     """The model's decision on the padded canvas, as upstream scores it."""
     encoded = segmenter.encode(image)
     prediction = segmenter.segment(encoded, question, task)
-    canvas = getattr(prediction, "canvas_logits", None)
-    if canvas is not None:
-        return np.asarray(canvas) > 0
-    return mask_on_canvas(prediction.mask, encoded.letterbox)
+    if prediction.canvas_logits is not None:
+        return np.asarray(prediction.canvas_logits) > 0
+    return mask_on_canvas(prediction.mask, encoded.letterbox)  # a segmenter that does not expose its canvas
 
 
 def evaluate(segmenter, samples: list[Sample]) -> Iterator[tuple[Sample, float, IoUMeter]]:

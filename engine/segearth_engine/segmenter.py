@@ -274,4 +274,5 @@ class Segmenter:
             canvas = canvas.float().cpu().numpy()
         logits, mask = unletterbox(canvas[0, 0], encoded.letterbox)
         end = time.perf_counter()
-        return MaskPrediction(logits=logits, mask=mask, timings={"llm": after_llm - start, "decoder": end - after_llm})
+        return MaskPrediction(logits=logits, mask=mask, timings={"llm": after_llm - start, "decoder": end - after_llm},
+                              canvas_logits=canvas[0, 0])

@@ -43,11 +43,13 @@ class MaskPrediction:
 
     `logits` are the model's mask logits, bilinearly resampled to the input size (for blending across tiles);
     `mask` is upstream's decision (logit > 0 on the 1024 canvas), cropped and resized with nearest neighbour.
+    `canvas_logits` are the logits on the padded square canvas, which is what upstream's metrics score.
     """
 
     logits: np.ndarray
     mask: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
+    canvas_logits: np.ndarray | None = None
 
 
 @dataclass
@@ -57,6 +59,7 @@ class TargetMask:
     phrase: str
     logits: np.ndarray
     mask: np.ndarray
+    canvas_logits: np.ndarray | None = None
 
 
 @dataclass

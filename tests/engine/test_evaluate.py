@@ -89,3 +89,22 @@ def test_eval_command_end_to_end(tiny_model_dir, tiny_onnx_segmenter, tmp_path, 
         meter.add(canvas_prediction(tiny_onnx_segmenter, read_rgb(sample.image), sample.question), label)
     assert scores["gIoU"] == pytest.approx(meter.giou) and scores["cIoU"] == pytest.approx(meter.ciou)
     assert 0.0 <= scores["cIoU"] <= 1.0
+
+
+def test_scores_use_the_padded_canvas_like_upstream(tiny_onnx_segmenter):
+    """Upstream scores the 1024² canvas, padding included: the prediction there is the model's own canvas decision,
+    and the image-size mask is its crop (so a padding false positive is counted, not hidden)."""
+    from segearth_engine.evaluation import canvas_prediction, mask_on_canvas
+
+    image = np.random.default_rng(3).integers(0, 256, (300, 700, 3), dtype=np.uint8)
+    encoded = tiny_onnx_segmenter.encode(image)
+    prediction = tiny_onnx_segmenter.segment(encoded, "the bright roofs")
+    assert prediction.canvas_logits.shape == (1024, 1024)
+    canvas = canvas_prediction(tiny_onnx_segmenter, image, "the bright roofs")
+    np.testing.assert_array_equal(canvas, prediction.canvas_logits > 0)
+    box = encoded.letterbox
+    inside = np.zeros_like(canvas)
+    inside[box.top:box.top + box.new_height, box.left:box.left + box.new_width] = True
+    rebuilt = mask_on_canvas(prediction.mask, box)
+    assert not rebuilt[~inside].any()  # the image-size mask cannot say anything about the padding ...
+    assert (canvas[~inside] > 0).any()  # ... where this random model does answer, and upstream would count it

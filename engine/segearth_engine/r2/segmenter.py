@@ -214,7 +214,7 @@ class R2Segmenter:
             canvas = self.decode(encoded, generation.seg_hidden)
             for phrase, logits in zip(phrases, canvas, strict=True):
                 logits_out, mask = unletterbox(logits, encoded.letterbox)
-                targets.append(TargetMask(phrase=phrase, logits=logits_out, mask=mask))
+                targets.append(TargetMask(phrase=phrase, logits=logits_out, mask=mask, canvas_logits=logits))
         end = time.perf_counter()
         return MultiTargetPrediction(answer=answer, targets=targets,
                                      timings={"llm": after_llm - start, "decoder": end - after_llm})
