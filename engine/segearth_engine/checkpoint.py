@@ -147,9 +147,11 @@ def expected_layout(model: torch.nn.Module, num_heads: int) -> dict[str, tuple[i
     return {k: tuple(v.shape) for k, v in to_checkpoint_state(meta, num_heads).items()}
 
 
-def check_layout(found: Mapping[str, tuple[tuple[int, ...], str]], expected: Mapping[str, tuple[int, ...]]) -> None:
+def check_layout(found: Mapping[str, tuple[tuple[int, ...], str]], expected: Mapping[str, tuple[int, ...]],
+                 family: str = "SegEarth-R1", unused: Iterable[str] = UNUSED_CHECKPOINT_KEYS) -> None:
+    """Raise naming the missing, unexpected (beyond `unused`) and misshapen tensors of `family`'s checkpoint."""
     missing = sorted(set(expected) - set(found))
-    unexpected = sorted(set(found) - set(expected) - UNUSED_CHECKPOINT_KEYS)
+    unexpected = sorted(set(found) - set(expected) - set(unused))
     wrong = sorted(k for k in set(expected) & set(found) if tuple(found[k][0]) != tuple(expected[k]))
     problems = []
     if missing:
@@ -159,7 +161,7 @@ def check_layout(found: Mapping[str, tuple[tuple[int, ...], str]], expected: Map
     for k in wrong[:10]:
         problems.append(f"tensor {k} has shape {list(found[k][0])}, expected {list(expected[k])}")
     if problems:
-        raise CheckpointKeyError("checkpoint does not match SegEarth-R1: " + "; ".join(problems))
+        raise CheckpointKeyError(f"checkpoint does not match {family}: " + "; ".join(problems))
 
 
 def our_prefix(checkpoint_name: str) -> str:
@@ -203,12 +205,8 @@ def load_weights(model: torch.nn.Module, model_dir: Path, num_heads: int, dtype:
     is the runtime model plus one tensor. `on_module_ready(model, name, module)` is called as soon as all of a
     module's own tensors are in place (the int8 LLM quantises each linear layer there, before the next layer is read).
     """
-    import torch
-
     check_layout(checkpoint_layout(weight_files(model_dir)), expected_layout(model, num_heads))
-    wanted = set(parts) if parts is not None else None
-    targets = {n: t for n, t in model.state_dict(keep_vars=True).items()
-               if wanted is None or n.split(".", 1)[0] in wanted}
+    targets = load_targets(model, parts)
     modules = dict(model.named_modules())
     pending: dict[str, int] = {}
     for name in targets:
@@ -220,18 +218,42 @@ def load_weights(model: torch.nn.Module, model_dir: Path, num_heads: int, dtype:
             raise CheckpointKeyError(f"checkpoint tensor maps to {name!r}, which the model does not have or got twice")
         if tuple(slot.shape) != tuple(tensor.shape):
             raise CheckpointKeyError(f"tensor {name} has shape {list(tensor.shape)}, expected {list(slot.shape)}")
-        if tensor.is_floating_point():
-            tensor = tensor.to(dtype(name) if callable(dtype) else dtype)
-        owner, _, attr = name.rpartition(".")
-        module = modules[owner]
-        if attr in module._parameters:
-            module._parameters[attr] = torch.nn.Parameter(tensor, requires_grad=False)
-        else:
-            module._buffers[attr] = tensor
+        owner = place_tensor(modules, name, tensor, dtype)
         del tensor
         pending[owner] -= 1
         if pending[owner] == 0 and on_module_ready is not None:
-            on_module_ready(model, owner, module)
+            on_module_ready(model, owner, modules[owner])
+    check_all_loaded(targets)
+
+
+def load_targets(model: torch.nn.Module, parts: Iterable[str] | None) -> dict[str, torch.Tensor]:
+    """our name -> tensor slot for every state-dict entry under the top-level modules `parts` (all when None)."""
+    wanted = set(parts) if parts is not None else None
+    return {n: t for n, t in model.state_dict(keep_vars=True).items()
+            if wanted is None or n.split(".", 1)[0] in wanted}
+
+
+def place_tensor(modules: Mapping[str, torch.nn.Module], name: str, tensor: torch.Tensor,
+                 dtype: torch.dtype | DtypeFor) -> str:
+    """Put a read tensor (floats converted to `dtype`) in place of the parameter or buffer `name`; returns its owner.
+
+    Assigning, not copying, is what lets a model built on the meta device be filled one tensor at a time.
+    """
+    import torch
+
+    if tensor.is_floating_point():
+        tensor = tensor.to(dtype(name) if callable(dtype) else dtype)
+    owner, _, attr = name.rpartition(".")
+    module = modules[owner]
+    if attr in module._parameters:
+        module._parameters[attr] = torch.nn.Parameter(tensor, requires_grad=False)
+    else:
+        module._buffers[attr] = tensor
+    return owner
+
+
+def check_all_loaded(targets: Mapping[str, object]) -> None:
+    """Raise if loading left any of the wanted tensors without a value."""
     if targets:
         raise CheckpointKeyError(f"tensors left without values after loading: {', '.join(sorted(targets)[:5])}")
 

@@ -117,28 +117,14 @@ class SegEarthConfig:
         out_dim = raw.get("projector_outdim", llm.hidden_size)
         if out_dim != llm.hidden_size:
             raise ConfigError(f"projector_outdim {out_dim} differs from hidden_size {llm.hidden_size}")
-        extra = raw.get(ENGINE_CONFIG_KEY, {})
-        unknown = set(extra) - {"swin", "pixel_decoder", "mask_decoder", "description", "image_size",
-                                "pad_token_id", "seg_token_id"}
-        if unknown:
-            raise ConfigError(f"unknown keys under {ENGINE_CONFIG_KEY!r}: {sorted(unknown)}")
-
-        def sub(kind, key):
-            values = dict(extra.get(key, {}))
-            for name, value in values.items():
-                if isinstance(value, list):
-                    values[name] = tuple(value)
-            try:
-                return kind(**values)
-            except TypeError as exc:
-                raise ConfigError(f"{ENGINE_CONFIG_KEY}.{key}: {exc}") from None
-
+        extra = engine_block(raw, {"swin", "pixel_decoder", "mask_decoder", "description", "image_size",
+                                   "pad_token_id", "seg_token_id"})
         cfg = cls(
             llm=llm,
-            swin=sub(SwinConfig, "swin"),
-            pixel_decoder=sub(PixelDecoderConfig, "pixel_decoder"),
-            mask_decoder=sub(MaskDecoderConfig, "mask_decoder"),
-            description=sub(DescriptionConfig, "description"),
+            swin=engine_sub_config(extra, SwinConfig, "swin"),
+            pixel_decoder=engine_sub_config(extra, PixelDecoderConfig, "pixel_decoder"),
+            mask_decoder=engine_sub_config(extra, MaskDecoderConfig, "mask_decoder"),
+            description=engine_sub_config(extra, DescriptionConfig, "description"),
             image_size=int(extra.get("image_size", 1024)),
             pad_token_id=int(extra.get("pad_token_id", 50295)),
             seg_token_id=int(extra.get("seg_token_id", 50296)),
@@ -148,13 +134,7 @@ class SegEarthConfig:
 
     @classmethod
     def from_file(cls, path: str | Path) -> SegEarthConfig:
-        try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: config.json is missing") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: not valid JSON ({exc})") from None
-        return cls.from_dict(raw)
+        return cls.from_dict(read_config(path))
 
     def to_dict(self) -> dict[str, Any]:
         """A config.json in the release's flat layout plus our width block."""
@@ -184,22 +164,59 @@ class SegEarthConfig:
         return out
 
     def validate(self) -> None:
-        if self.image_size % 32:
-            raise ConfigError(f"image_size {self.image_size} is not a multiple of 32")
-        if self.llm.hidden_size % self.llm.num_attention_heads:
-            raise ConfigError("hidden_size is not divisible by num_attention_heads")
+        check_image_and_llm(self.image_size, self.llm)
         if len(self.swin.depths) != 4 or len(self.swin.num_heads) != 4:
             raise ConfigError("Swin needs four stages")
         if max(self.pad_token_id, self.seg_token_id) >= self.llm.vocab_size:
             raise ConfigError("[PAD]/[SEG] ids lie outside the vocabulary")
         pixel, mask = self.pixel_decoder, self.mask_decoder
-        if pixel.conv_dim != mask.hidden_dim:
-            # upstream would then add 1x1 input projections to the predictor, which the release does not have
-            raise ConfigError(f"pixel decoder width {pixel.conv_dim} differs from mask decoder width {mask.hidden_dim}")
-        if pixel.conv_dim % 32:
-            raise ConfigError(f"pixel decoder width {pixel.conv_dim} is not a multiple of 32 (GroupNorm groups)")
+        check_decoder_widths(pixel, mask)
         if pixel.conv_dim % pixel.nheads or mask.hidden_dim % mask.nheads:
             raise ConfigError("decoder widths are not divisible by their numbers of heads")
+
+
+# --- shared with SegEarth-R2's config (r2/config.py) ----------------------------------------------------------------
+def read_config(path: str | Path) -> dict[str, Any]:
+    """A config.json as a dict; a missing or unreadable file is a ConfigError."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config.json is missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+
+
+def engine_block(raw: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
+    """The ``segearth_engine`` block (tiny models' widths; empty for releases); keys outside `allowed` are refused."""
+    extra = raw.get(ENGINE_CONFIG_KEY, {})
+    unknown = set(extra) - allowed
+    if unknown:
+        raise ConfigError(f"unknown keys under {ENGINE_CONFIG_KEY!r}: {sorted(unknown)}")
+    return extra
+
+
+def engine_sub_config(extra: dict[str, Any], kind: type, key: str) -> Any:
+    """`kind` built from ``extra[key]`` (defaults when absent; JSON lists back to tuples); bad fields name the key."""
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in dict(extra.get(key, {})).items()}
+    try:
+        return kind(**values)
+    except TypeError as exc:
+        raise ConfigError(f"{ENGINE_CONFIG_KEY}.{key}: {exc}") from None
+
+
+def check_image_and_llm(image_size: int, llm: LLMConfig) -> None:
+    if image_size % 32:
+        raise ConfigError(f"image_size {image_size} is not a multiple of 32")
+    if llm.hidden_size % llm.num_attention_heads:
+        raise ConfigError("hidden_size is not divisible by num_attention_heads")
+
+
+def check_decoder_widths(pixel: PixelDecoderConfig, mask: MaskDecoderConfig) -> None:
+    if pixel.conv_dim != mask.hidden_dim:
+        # upstream would then add 1x1 input projections to the predictor, which the release does not have
+        raise ConfigError(f"pixel decoder width {pixel.conv_dim} differs from mask decoder width {mask.hidden_dim}")
+    if pixel.conv_dim % 32:
+        raise ConfigError(f"pixel decoder width {pixel.conv_dim} is not a multiple of 32 (GroupNorm groups)")
 
 
 def tiny_config() -> SegEarthConfig:

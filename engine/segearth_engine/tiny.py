@@ -7,10 +7,15 @@ released checkpoint, only narrower. Their masks mean nothing: they exist to exer
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import SegEarthConfig, tiny_config
 from .errors import OutputExistsError
+
+if TYPE_CHECKING:
+    import torch
 
 README = """# Tiny SegEarth-R1 test model (random weights)
 
@@ -23,7 +28,6 @@ It exists to test loading, ONNX export and the pipeline. Never use it to segment
 def make_tiny_model(out_dir: str | Path, seed: int = 0, cfg: SegEarthConfig | None = None,
                     overwrite: bool = False) -> Path:
     import torch
-    from safetensors.torch import save_file
 
     from .checkpoint import sha256_of, to_checkpoint_state
     from .hub import write_manifest
@@ -38,20 +42,10 @@ def make_tiny_model(out_dir: str | Path, seed: int = 0, cfg: SegEarthConfig | No
     torch.manual_seed(seed)
     model = build_model(cfg, "cpu")
     generator = torch.Generator().manual_seed(seed)
-    norms = (torch.nn.LayerNorm, torch.nn.GroupNorm)
-    with torch.no_grad():
-        # Re-draw every float so that no tensor keeps a constant init (zeros, ones): a wrong mapping must show.
-        for module in model.modules():
-            for name, param in module.named_parameters(recurse=False):
-                noise = torch.randn(param.shape, generator=generator)
-                if isinstance(module, norms) and name == "weight":
-                    param.copy_(1 + 0.1 * noise)
-                else:
-                    param.copy_(noise * min(0.2, param.shape[-1] ** -0.5))
+    redraw_parameters(model, generator)
     state = to_checkpoint_state(model.state_dict(), cfg.llm.num_attention_heads)
     state["lm_head.weight"] = torch.randn(cfg.llm.vocab_size, cfg.llm.hidden_size, generator=generator) * 0.02
-    tensors = {k: (v.to(torch.bfloat16) if v.is_floating_point() else v).contiguous() for k, v in state.items()}
-    save_file(tensors, str(out / "model.safetensors"), metadata={"format": "pt"})
+    save_weights(state, out / "model.safetensors", torch.bfloat16)
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2), encoding="utf-8")
     (out / "generation_config.json").write_text(json.dumps({"bos_token_id": 1, "eos_token_id": 2}), encoding="utf-8")
     (out / "README.md").write_text(README.format(seed=seed), encoding="utf-8")
@@ -59,6 +53,30 @@ def make_tiny_model(out_dir: str | Path, seed: int = 0, cfg: SegEarthConfig | No
     write_manifest(out, f"tiny-random-seed{seed}", "local",
                    {"model.safetensors": sha256_of(out / "model.safetensors")})
     return out
+
+
+def redraw_parameters(model: torch.nn.Module, generator: torch.Generator) -> None:
+    """Re-draw every parameter from `generator` so that none keeps a constant init (zeros, ones): a wrong name
+    mapping must show. Norm weights stay near 1, other tensors are scaled by their fan-in (at most 0.2)."""
+    import torch
+
+    norms = (torch.nn.LayerNorm, torch.nn.GroupNorm)
+    with torch.no_grad():
+        for module in model.modules():
+            for name, param in module.named_parameters(recurse=False):
+                noise = torch.randn(param.shape, generator=generator)
+                if isinstance(module, norms) and name == "weight":
+                    param.copy_(1 + 0.1 * noise)
+                else:
+                    param.copy_(noise * min(0.2, param.shape[-1] ** -0.5))
+
+
+def save_weights(state: Mapping[str, torch.Tensor], path: Path, dtype: torch.dtype) -> None:
+    """Write a checkpoint-named state dict as one safetensors file, floats in the release's `dtype`."""
+    from safetensors.torch import save_file
+
+    tensors = {k: (v.to(dtype) if v.is_floating_point() else v).contiguous() for k, v in state.items()}
+    save_file(tensors, str(path), metadata={"format": "pt"})
 
 
 def is_test_model(model_dir: str | Path) -> bool:

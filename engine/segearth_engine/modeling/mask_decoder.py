@@ -14,6 +14,10 @@ The learned query tables (``query_feat``, ``query_embed``, ``SEG_query_embed``, 
 ``SEG_proj``/``CLASS_proj`` heads are stored in the release but unused in this mode; they exist here only so the
 checkpoint loads strictly. ``input_proj`` holds nothing because the pixel decoder's width equals ours.
 
+SegEarth-R2 drives the same decoder with several queries that must not see each other (r2/modeling/decoder.py):
+``independent_queries`` replaces self-attention among the queries by each query's attention to itself alone, and
+its release has no ``CLASS_proj`` (``class_head=False``). The query count is never frozen into a trace.
+
 Attention is written out with ``nn.MultiheadAttention``'s parameter names and arithmetic (scale q, add the mask,
 softmax, weight v) so the masks become a plain additive -inf bias: it traces into an ONNX graph without
 data-dependent control flow.
@@ -49,8 +53,8 @@ class Attention(nn.Module):
         nn.init.zeros_(self.in_proj_bias)
 
     def _split_heads(self, x: torch.Tensor) -> torch.Tensor:
-        batch, length, dim = (static_int(s) for s in x.shape)
-        return x.view(batch, length, self.heads, dim // self.heads).transpose(1, 2)
+        batch, dim = static_int(x.shape[0]), static_int(x.shape[-1])
+        return x.reshape(batch, -1, self.heads, dim // self.heads).transpose(1, 2)
 
     def forward(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
                 bias: torch.Tensor | None = None) -> torch.Tensor:
@@ -64,8 +68,14 @@ class Attention(nn.Module):
         if bias is not None:
             scores = scores + bias
         out = scores.softmax(-1) @ v
-        batch, _, length, _ = (static_int(s) for s in out.shape)
-        return self.out_proj(out.transpose(1, 2).reshape(batch, length, -1))
+        batch, _, _, head_dim = (static_int(s) for s in out.shape)
+        return self.out_proj(out.transpose(1, 2).reshape(batch, -1, self.heads * head_dim))
+
+    def alone(self, x: torch.Tensor) -> torch.Tensor:
+        """Each query attending to itself only: softmax over one key is 1, so only ``out_proj(v_proj(x))`` remains."""
+        _, _, w_v = self.in_proj_weight.chunk(3)
+        _, _, b_v = self.in_proj_bias.chunk(3)
+        return self.out_proj(F.linear(x, w_v, b_v))
 
 
 class CrossAttentionLayer(nn.Module):
@@ -79,13 +89,15 @@ class CrossAttentionLayer(nn.Module):
 
 
 class SelfAttentionLayer(nn.Module):
-    def __init__(self, dim: int, heads: int) -> None:
+    def __init__(self, dim: int, heads: int, independent_queries: bool = False) -> None:
         super().__init__()
         self.self_attn = Attention(dim, heads)
         self.norm = nn.LayerNorm(dim)
+        self.independent_queries = independent_queries
 
     def forward(self, x):
-        return self.norm(x + self.self_attn(x, x, x))
+        attended = self.self_attn.alone(x) if self.independent_queries else self.self_attn(x, x, x)
+        return self.norm(x + attended)
 
 
 class FFNLayer(nn.Module):
@@ -124,12 +136,15 @@ def attention_bias(logits: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 
 class MaskedAttentionDecoder(nn.Module):
-    def __init__(self, cfg: MaskDecoderConfig, mask_dim: int) -> None:
+    """R1's decoder by default; ``class_head=False, independent_queries=True`` is R2's (see the module docstring)."""
+
+    def __init__(self, cfg: MaskDecoderConfig, mask_dim: int, class_head: bool = True,
+                 independent_queries: bool = False) -> None:
         super().__init__()
         dim = cfg.hidden_dim
         self.num_layers = cfg.dec_layers
         self.transformer_self_attention_layers = nn.ModuleList(
-            SelfAttentionLayer(dim, cfg.nheads) for _ in range(cfg.dec_layers))
+            SelfAttentionLayer(dim, cfg.nheads, independent_queries) for _ in range(cfg.dec_layers))
         self.transformer_cross_attention_layers = nn.ModuleList(
             CrossAttentionLayer(dim, cfg.nheads) for _ in range(cfg.dec_layers))
         self.transformer_ffn_layers = nn.ModuleList(FFNLayer(dim, cfg.dim_feedforward) for _ in range(cfg.dec_layers))
@@ -140,7 +155,8 @@ class MaskedAttentionDecoder(nn.Module):
         self.SEG_query_embed = nn.Embedding(cfg.num_queries + 1, dim)
         self.new_query_embed = nn.Embedding(1, dim)
         self.SEG_proj = MLP(dim, dim, dim, 2)
-        self.CLASS_proj = MLP(dim, dim, dim, 2)
+        if class_head:
+            self.CLASS_proj = MLP(dim, dim, dim, 2)
         # Used.
         self.level_embed = nn.Embedding(NUM_LEVELS, dim)
         self.mask_embed = MLP(dim, dim, mask_dim, 3)

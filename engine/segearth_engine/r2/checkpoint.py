@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..checkpoint import checkpoint_layout, weight_files
-from ..errors import CheckpointKeyError, ModelFilesError
+from ..checkpoint import check_all_loaded, check_layout, checkpoint_layout, load_targets, place_tensor, weight_files
+from ..errors import ModelFilesError
 
 if TYPE_CHECKING:
     import torch
@@ -51,21 +51,6 @@ def to_checkpoint(name: str) -> str:
 def expected_layout(model: torch.nn.Module) -> dict[str, tuple[int, ...]]:
     """Checkpoint names and shapes our model needs (persistent tensors only)."""
     return {to_checkpoint(k): tuple(v.shape) for k, v in model.state_dict().items()}
-
-
-def check_layout(found, expected) -> None:
-    missing = sorted(set(expected) - set(found))
-    unexpected = sorted(set(found) - set(expected))
-    wrong = sorted(k for k in set(expected) & set(found) if tuple(found[k][0]) != tuple(expected[k]))
-    problems = []
-    if missing:
-        problems.append(f"missing tensors: {', '.join(missing[:10])}" + (" ..." if len(missing) > 10 else ""))
-    if unexpected:
-        problems.append(f"unexpected tensors: {', '.join(unexpected[:10])}" + (" ..." if len(unexpected) > 10 else ""))
-    for k in wrong[:10]:
-        problems.append(f"tensor {k} has shape {list(found[k][0])}, expected {list(expected[k])}")
-    if problems:
-        raise CheckpointKeyError("checkpoint does not match SegEarth-R2: " + "; ".join(problems))
 
 
 def build_model(cfg, device: str = "meta") -> SegEarthR2:
@@ -107,10 +92,8 @@ def load_model(model_dir: str | Path, dtype: torch.dtype | Callable[[str], torch
     cfg = R2Config.from_file(model_dir / "config.json")
     model = build_model(cfg, "meta")
     files = weight_files(model_dir)
-    check_layout(checkpoint_layout(files), expected_layout(model))
-    wanted = set(parts) if parts is not None else None
-    targets = {n: t for n, t in model.state_dict(keep_vars=True).items()
-               if wanted is None or n.split(".", 1)[0] in wanted}
+    check_layout(checkpoint_layout(files), expected_layout(model), family="SegEarth-R2", unused=())
+    targets = load_targets(model, parts)
     modules = dict(model.named_modules())
     dtype = dtype or torch.float32
     for path in files:
@@ -119,17 +102,8 @@ def load_model(model_dir: str | Path, dtype: torch.dtype | Callable[[str], torch
             name = to_ours(stored)
             if name not in targets:
                 continue
-            tensor = reader.read(stored)
-            if tensor.is_floating_point():
-                tensor = tensor.to(dtype(name) if callable(dtype) else dtype)
-            owner, _, attr = name.rpartition(".")
-            module = modules[owner]
-            if attr in module._parameters:
-                module._parameters[attr] = torch.nn.Parameter(tensor, requires_grad=False)
-            else:
-                module._buffers[attr] = tensor
+            place_tensor(modules, name, reader.read(stored), dtype)
             del targets[name]
-    if targets:
-        raise CheckpointKeyError(f"tensors left without values after loading: {', '.join(sorted(targets)[:5])}")
+    check_all_loaded(targets)
     _restore_computed_buffers(model)
     return model.eval()

@@ -9,7 +9,6 @@ SigLIP-so400m-patch14-384, ``mlp2x_gelu`` projector (tests/fixtures/r2_checkpoin
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,11 @@ from ..config import (
     MaskDecoderConfig,
     PixelDecoderConfig,
     SwinConfig,
+    check_decoder_widths,
+    check_image_and_llm,
+    engine_block,
+    engine_sub_config,
+    read_config,
 )
 
 ARCHITECTURE = "SegEarthR2"
@@ -93,21 +97,10 @@ class R2Config:
         for key, expected in (("mm_hidden_size", siglip.hidden_size), ("hidden_size", llm.hidden_size)):
             if key in projector and projector[key] != expected:
                 raise ConfigError(f"projector {key} {projector[key]} differs from {expected}")
-        extra = raw.get(ENGINE_CONFIG_KEY, {})
-        unknown = set(extra) - {"swin", "pixel_decoder", "mask_decoder", "image_size", "lm_head_rows"}
-        if unknown:
-            raise ConfigError(f"unknown keys under {ENGINE_CONFIG_KEY!r}: {sorted(unknown)}")
-
-        def sub(kind, key):
-            values = {k: tuple(v) if isinstance(v, list) else v for k, v in dict(extra.get(key, {})).items()}
-            try:
-                return kind(**values)
-            except TypeError as exc:
-                raise ConfigError(f"{ENGINE_CONFIG_KEY}.{key}: {exc}") from None
-
-        cfg = cls(llm=llm, siglip=siglip, swin=sub(SwinConfig, "swin"),
-                  pixel_decoder=sub(PixelDecoderConfig, "pixel_decoder"),
-                  mask_decoder=sub(MaskDecoderConfig, "mask_decoder"),
+        extra = engine_block(raw, {"swin", "pixel_decoder", "mask_decoder", "image_size", "lm_head_rows"})
+        cfg = cls(llm=llm, siglip=siglip, swin=engine_sub_config(extra, SwinConfig, "swin"),
+                  pixel_decoder=engine_sub_config(extra, PixelDecoderConfig, "pixel_decoder"),
+                  mask_decoder=engine_sub_config(extra, MaskDecoderConfig, "mask_decoder"),
                   lm_head_rows=int(extra.get("lm_head_rows", LM_HEAD_ROWS)),
                   image_size=int(extra.get("image_size", 1024)))
         cfg.validate()
@@ -148,10 +141,7 @@ class R2Config:
         return out
 
     def validate(self) -> None:
-        if self.image_size % 32:
-            raise ConfigError(f"image_size {self.image_size} is not a multiple of 32")
-        if self.llm.hidden_size % self.llm.num_attention_heads:
-            raise ConfigError("hidden_size is not divisible by num_attention_heads")
+        check_image_and_llm(self.image_size, self.llm)
         if self.siglip.hidden_size % self.siglip.num_attention_heads:
             raise ConfigError("SigLIP hidden_size is not divisible by its heads")
         if self.siglip.image_size < self.siglip.patch_size:  # 384 px / 14 px patches: 27 (the rest is cut off)
@@ -159,19 +149,7 @@ class R2Config:
         self.siglip.used_layers  # noqa: B018 - raises on a bad select layer
         if self.lm_head_rows < self.llm.vocab_size:
             raise ConfigError(f"lm_head has {self.lm_head_rows} rows, fewer than the {self.llm.vocab_size} embeddings")
-        if self.pixel_decoder.conv_dim != self.mask_decoder.hidden_dim:
-            raise ConfigError("pixel decoder width differs from mask decoder width")
-        if self.pixel_decoder.conv_dim % 32:
-            raise ConfigError("pixel decoder width is not a multiple of 32 (GroupNorm groups)")
-
-
-def read_config(path: str | Path) -> dict[str, Any]:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config.json is missing") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+        check_decoder_widths(self.pixel_decoder, self.mask_decoder)
 
 
 def is_r2_config(raw: dict[str, Any]) -> bool:

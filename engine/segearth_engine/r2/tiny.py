@@ -73,10 +73,10 @@ def _rig_llm(model, tokenizer, prompt_last: int, generator) -> None:
 def make_tiny_r2_model(out_dir: str | Path, seed: int = 0, cfg: R2Config | None = None, overwrite: bool = False,
                        script: bool = True) -> Path:
     import torch
-    from safetensors.torch import save_file
 
     from ..checkpoint import sha256_of
     from ..hub import write_manifest
+    from ..tiny import redraw_parameters, save_weights
     from ..tokenizer_builder import CORPUS, build_tokenizer_files
     from .checkpoint import build_model, to_checkpoint
     from .prompt import tokenize_prompt
@@ -91,22 +91,13 @@ def make_tiny_r2_model(out_dir: str | Path, seed: int = 0, cfg: R2Config | None 
     torch.manual_seed(seed)
     model = build_model(cfg, "cpu")
     generator = torch.Generator().manual_seed(seed)
-    norms = (torch.nn.LayerNorm, torch.nn.GroupNorm)
-    with torch.no_grad():
-        for module in model.modules():
-            for name, param in module.named_parameters(recurse=False):
-                noise = torch.randn(param.shape, generator=generator)
-                if isinstance(module, norms) and name == "weight":
-                    param.copy_(1 + 0.1 * noise)
-                else:
-                    param.copy_(noise * min(0.2, param.shape[-1] ** -0.5))
-        if script:
-            tokenizer = load_tokenizer_files(out)
-            prompt_last = tokenize_prompt(tokenizer, "the runway and the taxiways")[-1]
-            _rig_llm(model, tokenizer, prompt_last, generator)
-    state = {to_checkpoint(k): v for k, v in model.state_dict().items()}
-    tensors = {k: (v.to(torch.float16) if v.is_floating_point() else v).contiguous() for k, v in state.items()}
-    save_file(tensors, str(out / "model.safetensors"), metadata={"format": "pt"})
+    redraw_parameters(model, generator)
+    if script:
+        tokenizer = load_tokenizer_files(out)
+        prompt_last = tokenize_prompt(tokenizer, "the runway and the taxiways")[-1]
+        _rig_llm(model, tokenizer, prompt_last, generator)
+    save_weights({to_checkpoint(k): v for k, v in model.state_dict().items()}, out / "model.safetensors",
+                 torch.float16)
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2), encoding="utf-8")
     generation = {"bos_token_id": 50256, "eos_token_id": 50256}
     if script:  # the scripted chain ends after its second [SEG] only with this budget
