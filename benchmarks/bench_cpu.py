@@ -121,10 +121,14 @@ def _run_worker(config: str, model_dir: Path, tmp: Path) -> dict | None:
 def _export(model_dir: Path) -> None:
     """Export the ONNX graphs once, in a subprocess of its own, before any timed configuration."""
     code = ("import sys; from segearth_engine.segmenter import Segmenter; "
-            "Segmenter._open_graphs(__import__('pathlib').Path(sys.argv[1]), 'cpu', None)")
+            "print(Segmenter._open_graphs(__import__('pathlib').Path(sys.argv[1]), 'cpu', None)[2])")
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, str(model_dir)], cwd=ROOT, check=True)
-    print(f"  ONNX graphs ready in {time.perf_counter() - start:.0f} s (exported once, cached beside the model)")
+    proc = subprocess.run([sys.executable, "-c", code, str(model_dir)], cwd=ROOT, check=True, stdout=subprocess.PIPE,
+                          text=True)
+    folder = Path(proc.stdout.strip().splitlines()[-1])
+    sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.0f} MB" for p in sorted(folder.glob("*.onnx")))
+    print(f"  ONNX graphs ready in {time.perf_counter() - start:.0f} s (exported once, cached beside the model; "
+          f"{sizes})")
 
 
 def _cpu_description() -> str:

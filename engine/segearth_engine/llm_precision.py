@@ -10,7 +10,9 @@ cost once the encoder is cached. On a CPU the choice is:
 The embedding table stays in bf16 in every variant: its rows are looked up, not multiplied, and bf16 -> fp32 is
 exact, so this saves 200 MB for free. "auto" takes the first supported variant of `AUTO_ORDER`; a variant enters
 `AUTO_ORDER` only while its masks stay within `FIDELITY_BOUNDS` of fp32 PyTorch (asserted on the tiny model by
-tests/engine/test_cpu_fidelity.py, measured at full size by benchmarks/bench_cpu.py).
+tests/engine/test_cpu_fidelity.py, measured at full size by benchmarks/bench_cpu.py). In low-memory mode the LLM is
+loaded again for every question, and int8 re-quantises all of Phi on each load (~20 s), so there "auto" puts a
+native bf16 first (`LOW_MEMORY_ORDER`: the same variants, so the same fidelity rules).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ PRECISIONS = ("auto", "fp32", "bf16", "int8")
 FIDELITY_BOUNDS = {"fp32": 0.999, "bf16": 0.98, "int8": 0.98}
 # Least memory and time first. Remove a variant here if its fidelity figures miss its bound.
 AUTO_ORDER = ("int8", "bf16", "fp32")
+# Low memory: bf16 loads as stored (no per-load quantisation), so it goes first when AUTO_ORDER offers it.
+LOW_MEMORY_ORDER = tuple(sorted(AUTO_ORDER, key=lambda precision: precision != "bf16"))
 LABELS = {"fp32": "fp32", "bf16": "bf16", "int8": "int8 dynamic"}
 EMBEDDING = "llm.embed_tokens.weight"
 
@@ -103,9 +107,10 @@ class PrecisionChoice:
         return LABELS[self.precision] + (f" ({flag})" if flag else "")
 
 
-def choose_precision(requested: str = "auto", cuda: bool = False,
-                     flags: frozenset[str] | None = None) -> PrecisionChoice:
-    """The LLM precision for this machine: `requested` if it runs well here, or the first good one of AUTO_ORDER."""
+def choose_precision(requested: str = "auto", cuda: bool = False, flags: frozenset[str] | None = None,
+                     low_memory: bool = False) -> PrecisionChoice:
+    """The LLM precision for this machine: `requested` if it runs well here, or the first good one of AUTO_ORDER
+    (LOW_MEMORY_ORDER when the LLM is reloaded for every question)."""
     if requested not in PRECISIONS:
         raise InputError(f"llm_precision {requested!r} is not one of {', '.join(PRECISIONS)}")
     if cuda:
@@ -117,10 +122,10 @@ def choose_precision(requested: str = "auto", cuda: bool = False,
         if why_not:
             raise InputError(f"llm_precision {requested!r} is not offered here: {why_not}")
         return PrecisionChoice(requested, "asked for")
-    for precision in AUTO_ORDER:
+    for precision in LOW_MEMORY_ORDER if low_memory else AUTO_ORDER:
         why_not = supported(precision, flags)
         if why_not is None:
-            return PrecisionChoice(precision, "auto")
+            return PrecisionChoice(precision, "auto, low memory" if low_memory else "auto")
         log.info("LLM precision %s skipped: %s", precision, why_not)
     return PrecisionChoice("fp32", "auto")
 

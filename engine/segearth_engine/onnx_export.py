@@ -57,10 +57,53 @@ def default_export_dir(model_dir: Path, fingerprint: str) -> Path:
     return cache / fingerprint[:16]
 
 
+def _share_constants(graph, min_bytes: int = 1 << 16) -> int:
+    """Keep one copy of each large Constant and make it an initializer; returns the bytes saved.
+
+    Why: the TorchScript exporter writes a tensor constant once per consumer, so the Swin stage's shifted-window
+    mask, used by every other block, was stored once per shifted block (9 times in stage 3 of Swin-B).
+    """
+    import onnx
+
+    if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for n in graph.node for a in n.attribute):
+        return 0  # names may be used inside subgraphs: leave such graphs alone
+    kept: dict[tuple, str] = {}
+    rename: dict[str, str] = {}
+    saved = 0
+    outputs = {o.name for o in graph.output}
+    dropped = []
+    for index, node in enumerate(graph.node):
+        if node.op_type != "Constant" or len(node.attribute) != 1 or node.attribute[0].name != "value":
+            continue
+        tensor = node.attribute[0].t
+        data = tensor.raw_data or onnx.numpy_helper.to_array(tensor).tobytes()
+        if len(data) < min_bytes or node.output[0] in outputs:
+            continue
+        key = (tensor.data_type, tuple(tensor.dims), hashlib.sha256(data).digest())
+        dropped.append(index)
+        if key in kept:
+            rename[node.output[0]] = kept[key]
+            saved += len(data)
+            continue
+        kept[key] = node.output[0]
+        graph.initializer.append(tensor)
+        graph.initializer[-1].name = node.output[0]
+    for index in reversed(dropped):
+        del graph.node[index]
+    for node in graph.node:
+        for i, name in enumerate(node.input):
+            if name in rename:
+                node.input[i] = rename[name]
+    return saved
+
+
 def _finalise(path_tmp: Path, path: Path, metadata: dict[str, str]) -> None:
     import onnx
 
     proto = onnx.load(str(path_tmp))
+    saved = _share_constants(proto.graph)
+    if saved:
+        log.info("%s: %.1f MB of repeated constants stored once", path.name, saved / 1e6)
     proto.ir_version = IR_VERSION
     del proto.metadata_props[:]
     for key, value in metadata.items():

@@ -117,7 +117,7 @@ class Segmenter:
         from .onnx_runtime import describe_device
 
         cuda = provider == "CUDAExecutionProvider" and torch.cuda.is_available()
-        choice = choose_precision(llm_precision, cuda)
+        choice = choose_precision(llm_precision, cuda, low_memory=low_memory)
         net = None  # low memory: loaded on the first question, so it never sits beside the encoder session
         if not low_memory:
             start = time.perf_counter()

@@ -54,3 +54,13 @@ def test_release_on_demand_keeps_working(tiny_model_dir, scene):
 def test_torch_backend_refuses_low_memory(tiny_model_dir):
     with pytest.raises(InputError, match="low_memory"):
         Segmenter.from_pretrained(tiny_model_dir, backend="torch", device="cpu", low_memory=True)
+
+
+def test_auto_precision_follows_the_low_memory_order(tiny_model_dir):
+    """Low memory reloads the LLM for every question: `auto` then prefers native bf16 (a cheap reload) over int8
+    (quantised anew each time), where this CPU has it."""
+    from segearth_engine.llm_precision import choose_precision
+
+    seg = Segmenter.from_pretrained(tiny_model_dir, backend="onnx", device="cpu", low_memory=True)
+    expected = choose_precision("auto", False, low_memory=True)
+    assert seg.llm_precision == expected.precision and f"LLM {expected.label}" in seg.device

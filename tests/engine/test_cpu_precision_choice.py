@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from segearth_engine.errors import InputError
-from segearth_engine.llm_precision import choose_precision, native_bf16, supported
+from segearth_engine.llm_precision import AUTO_ORDER, LOW_MEMORY_ORDER, choose_precision, native_bf16, supported
 
 X86 = platform.machine().lower() in ("x86_64", "amd64")
 INT8_X86 = X86 and bool({"x86", "fbgemm"} & set(torch.backends.quantized.supported_engines))
@@ -25,6 +25,25 @@ def test_plain_cpu_falls_back_to_fp32():
 def test_avx2_cpu_gets_int8_first():
     assert choose_precision("auto", flags=frozenset({"avx2", "fma"})).precision == "int8"
     assert choose_precision("auto", flags=frozenset({"avx2", "avx512_bf16"})).precision == "int8"
+
+
+@pytest.mark.skipif(not INT8_X86, reason="needs an x86 torch build with the fbgemm/x86 quantised engine")
+def test_low_memory_prefers_native_bf16_over_int8():
+    # The LLM is reloaded per question in low-memory mode; int8 would re-quantise it every time.
+    choice = choose_precision("auto", flags=frozenset({"avx2", "avx512_bf16"}), low_memory=True)
+    assert (choice.precision, choice.reason) == ("bf16", "auto, low memory")
+    # Without native bf16, int8 is still the low-memory choice; an explicit request is kept as it is.
+    assert choose_precision("auto", flags=frozenset({"avx2", "fma"}), low_memory=True).precision == "int8"
+    assert choose_precision("int8", flags=frozenset({"avx2", "avx512_bf16"}), low_memory=True).precision == "int8"
+    assert choose_precision("auto", flags=frozenset({"sse4_2"}), low_memory=True).precision == "fp32"
+
+
+def test_low_memory_order_keeps_the_fidelity_rules():
+    # Same variants as AUTO_ORDER (so a variant dropped there for fidelity is dropped here too), bf16 first.
+    assert sorted(LOW_MEMORY_ORDER) == sorted(AUTO_ORDER)
+    assert "bf16" not in AUTO_ORDER or LOW_MEMORY_ORDER[0] == "bf16"
+    assert [p for p in LOW_MEMORY_ORDER if p != "bf16"] == [p for p in AUTO_ORDER if p != "bf16"]
+    assert choose_precision("auto", cuda=True, low_memory=True).precision == "fp32"
 
 
 def test_native_bf16_without_int8_kernels_gets_bf16():

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..config import SwinConfig
+from .tracing import exporting
 from .tracing import static_int as _int
 
 MASK_VALUE = -100.0  # upstream's additive value between different shifted regions
@@ -78,19 +79,29 @@ class WindowAttention(nn.Module):
         self.proj = nn.Linear(dim, dim)
 
     def forward(self, windows: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        """windows [B, nW, N, C], mask [nW, N, N] or None -> [B, nW, N, C]."""
+        """windows [B, nW, N, C], mask [nW, 1, N, N] or None -> [B, nW, N, C]."""
         b, nw, n, c = (_int(s) for s in windows.shape)
         qkv = self.qkv(windows).view(b, nw, n, 3, self.heads, c // self.heads).permute(3, 0, 1, 4, 2, 5)
         q, k, v = qkv.unbind(0)  # [B, nW, heads, N, hd]
         bias = self.relative_position_bias_table[self.relative_position_index.view(-1)]
         bias = bias.view(n, n, self.heads).permute(2, 0, 1)  # [heads, N, N]
-        # One additive mask per window: SDPA's CPU kernel is about twice as fast with a full [nW, heads, N, N]
-        # mask as with an explicit matmul/softmax or a broadcast [heads, N, N] one.
-        bias = bias.expand(nw, -1, -1, -1) if mask is None else bias + mask[:, None]
-        if b == 1:  # 4-D keeps the fast kernel and a simple ONNX graph
-            out = F.scaled_dot_product_attention(q[0], k[0], v[0], attn_mask=bias, scale=self.scale)[None]
+        if exporting():
+            # Bias and mask are added to the scores one after the other: the exporter then folds one [heads, N, N]
+            # constant per block and the stage's one [nW, 1, N, N] mask, not their [nW, heads, N, N] sum per block
+            # (full-size encoder graph 1.33 -> 0.70 GB, ONNX Runtime session 2.3 -> 1.05 GB resident, not slower).
+            scores = torch.matmul(q * self.scale, k.transpose(-2, -1)) + bias
+            if mask is not None:
+                scores = scores + mask
+            out = torch.matmul(scores.softmax(dim=-1), v)
         else:
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, scale=self.scale)
+            # Eager: one full [nW, heads, N, N] additive mask, built per call, into SDPA. The explicit form above
+            # makes a Swin-B forward at 1024x1024 ~25% slower on CPU (7.4 vs 5.9 s, 2 cores), and SDPA's CPU kernel
+            # is slower with a broadcast [heads, N, N] mask than with the full one.
+            bias = bias.expand(nw, -1, -1, -1) if mask is None else bias + mask
+            if b == 1:  # 4-D keeps the fast kernel
+                out = F.scaled_dot_product_attention(q[0], k[0], v[0], attn_mask=bias, scale=self.scale)[None]
+            else:
+                out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, scale=self.scale)
         return self.proj(out.transpose(2, 3).reshape(b, nw, n, c))
 
 
@@ -172,7 +183,8 @@ class SwinStage(nn.Module):
         wp = -(-_int(x.shape[2]) // w) * w
         mask = None
         if len(self.blocks) > 1:
-            mask = shifted_window_mask(hp, wp, w, self.shift).to(device=x.device, dtype=x.dtype)
+            # [nW, 1, N, N]: made once per stage, broadcast over heads (and one constant per stage in a graph).
+            mask = shifted_window_mask(hp, wp, w, self.shift)[:, None].to(device=x.device, dtype=x.dtype)
         for block in self.blocks:
             x = block(x, mask)
         return x, (self.downsample(x) if self.downsample is not None else x)

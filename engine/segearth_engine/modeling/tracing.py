@@ -17,3 +17,8 @@ def static_int(size) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         return int(size)
+
+
+def exporting() -> bool:
+    """True while the model is traced (the TorchScript ONNX export), where graph size matters more than eager speed."""
+    return torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()

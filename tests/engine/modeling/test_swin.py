@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from safetensors import safe_open
 
 from segearth_engine.config import SwinConfig
 from segearth_engine.modeling.swin import SwinTransformer, relative_position_index, shifted_window_mask
+from segearth_engine.onnx_export import _share_constants
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "upstream_r1" / "swin.safetensors"
 SMALL = SwinConfig(embed_dim=8, depths=(2, 2, 2, 2), num_heads=(1, 2, 2, 4), window_size=12)
@@ -25,9 +27,9 @@ def _fixture() -> tuple[dict[str, torch.Tensor], torch.Tensor, list[torch.Tensor
     return weights, image, outputs
 
 
-def _random_small(seed: int = 0) -> SwinTransformer:
+def _random_small(seed: int = 0, cfg: SwinConfig = SMALL) -> SwinTransformer:
     torch.manual_seed(seed)
-    model = SwinTransformer(SMALL).eval()
+    model = SwinTransformer(cfg).eval()
     with torch.no_grad():
         for p in model.parameters():
             p.normal_(std=0.2)
@@ -95,20 +97,38 @@ def test_batch_of_two_equals_two_singles():
             assert diff <= TOL, f"res{level + 2} image {i}: {diff:.3g}"
 
 
+def _attention_constants(graph) -> list[tuple[int, ...]]:
+    """Shapes of the graph's 4-D window-sized constants (masks/biases over [N, N] = [144, 144])."""
+    n = SMALL.window_size**2
+    tensors = [a.t for node in graph.node if node.op_type == "Constant" for a in node.attribute] + list(
+        graph.initializer)
+    return [tuple(t.dims) for t in tensors if len(t.dims) == 4 and tuple(t.dims[2:]) == (n, n)]
+
+
 @pytest.mark.filterwarnings("ignore")
 def test_onnx_export_matches_torch(tmp_path):
+    onnx = pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
-    model = _random_small()
+    cfg = replace(SMALL, depths=(2, 2, 4, 2))  # stage 3 has two shifted blocks sharing one mask
+    model = _random_small(cfg=cfg)
     torch.manual_seed(2)
     image = torch.randn(1, 3, 100, 140)  # every stage padded, odd sizes merged
     path = tmp_path / "swin.onnx"
     names = ["res2", "res3", "res4", "res5"]
     torch.onnx.export(model, (image,), str(path), opset_version=17, dynamo=False, input_names=["image"],
                       output_names=names)
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    got = session.run(names, {"image": image.numpy()})
+    proto = onnx.load(str(path))
+    assert _share_constants(proto.graph, min_bytes=1024) > 0  # the exporter repeats the stage mask per block
+    # One [nW, 1, N, N] mask per stage, none combined with the heads: each block keeps only its [heads, N, N] bias.
     with torch.inference_mode():
         want = model(image)
+    w, n = cfg.window_size, cfg.window_size**2
+    windows = [-(-out.shape[2] // w) * -(-out.shape[3] // w) for out in want]
+    got = _attention_constants(proto.graph)  # equal masks of two stages (here the 1-window ones) are kept once
+    assert set(got) == {(nw, 1, n, n) for nw in windows} and len(got) <= len(windows)
+    onnx.save(proto, str(path))
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(names, {"image": image.numpy()})
     for name, g, w in zip(names, got, want, strict=True):
         assert g.shape == tuple(w.shape), name
         diff = float(np.abs(g - w.numpy()).max())
