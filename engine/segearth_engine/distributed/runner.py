@@ -173,8 +173,8 @@ def run_on_cluster(client, raster: str | Path, model: str | Path, request: Segme
     from distributed import as_completed
 
     from ..config import SegEarthConfig
+    from ..geo.rasterio_source import RasterioSource
     from ..geo.writers import check_output, output_kind, write_vector
-    from .source import open_source
 
     started = time.perf_counter()
     if request.mode != "tiled":
@@ -189,7 +189,7 @@ def run_on_cluster(client, raster: str | Path, model: str | Path, request: Segme
     canvas = SegEarthConfig.from_file(folder_path / "config.json").image_size
     request = request.checked(canvas)
     plugin = ModelPlugin(str(folder_path), backend, device, segmenter_options)
-    with open_source(raster) as source:
+    with RasterioSource(raster) as source:
         require_georeference(source)
         window, grid, radiometry, layout = plan_layout(source, request, canvas)
         crs_wkt = source.crs_wkt

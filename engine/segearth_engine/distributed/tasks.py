@@ -60,12 +60,12 @@ def run_tiles(job: TileJob, tiles: list[Tile]) -> list[TileOutcome]:
     """The Dask task: the worker's model (loaded once by its plugin) on each tile of the batch."""
     from distributed import get_worker
 
-    from .source import open_source
+    from ..geo.rasterio_source import RasterioSource
 
     worker = get_worker()
     segmenter = worker.plugins[job.plugin].segmenter()
     outcomes = []
-    with open_source(job.raster) as source:
+    with RasterioSource(job.raster) as source:
         for tile in tiles:
             start = time.perf_counter()
             try:

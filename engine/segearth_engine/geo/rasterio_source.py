@@ -12,14 +12,20 @@ from ..errors import InputError
 from .source import Window
 
 
-def _open(path: Path):
+def is_gdal_path(path: str | os.PathLike) -> bool:
+    """/vsicurl/, /vsis3/, /vsizip/ ...: no file to stat, and pathlib would fold the '//' of a URL."""
+    return str(path).startswith("/vsi")
+
+
+def _open(path: Path | str):
     import rasterio
     from rasterio.errors import RasterioIOError
 
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_file() and path.stat().st_size == 0:
-        raise InputError(f"{path} is empty (0 bytes)")
+    if isinstance(path, Path):
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+        if path.is_file() and path.stat().st_size == 0:
+            raise InputError(f"{path} is empty (0 bytes)")
     try:
         return rasterio.open(path)
     except RasterioIOError as exc:
@@ -27,13 +33,14 @@ def _open(path: Path):
 
 
 class RasterioSource:
-    """A raster file (anything GDAL opens) read by windows, masked where nodata, alpha == 0 or outside."""
+    """A raster file or GDAL virtual path (anything GDAL opens) read by windows, masked where nodata, alpha == 0 or
+    outside."""
 
     def __init__(self, path: str | os.PathLike) -> None:
         from .crs import ensure_proj_data
 
         ensure_proj_data()
-        self.path = Path(path)
+        self.path: Path | str = str(path) if is_gdal_path(path) else Path(path)
         self._ds = _open(self.path)
         ds = self._ds
         self.width, self.height, self.count = ds.width, ds.height, ds.count
@@ -43,9 +50,13 @@ class RasterioSource:
         self.colorinterp = [ci.name.lower() for ci in ds.colorinterp]
         has_geotransform = not ds.transform.is_identity or bool(ds.gcps[0])
         self.georeferenced = bool(ds.crs) and has_geotransform
-        stat = self.path.stat()
-        self.source_id = f"{self.path.resolve()}:{stat.st_mtime_ns}:{stat.st_size}"
-        self.name = self.path.name
+        if isinstance(self.path, Path):
+            stat = self.path.stat()
+            self.source_id = f"{self.path.resolve()}:{stat.st_mtime_ns}:{stat.st_size}"
+            self.name = self.path.name
+        else:  # a virtual path has no mtime: its identity is the path and the raster's shape
+            self.source_id = f"{self.path}:{ds.width}x{ds.height}x{ds.count}"
+            self.name = self.path.rstrip("/").rsplit("/", 1)[-1]
 
     @property
     def transform(self):

@@ -9,8 +9,8 @@ import pytest
 
 from segearth_engine.distributed.runner import run_on_cluster
 from segearth_engine.distributed.sidecar import RunFolder
-from segearth_engine.distributed.source import open_source
 from segearth_engine.errors import InputError, OutputExistsError
+from segearth_engine.geo.rasterio_source import RasterioSource
 from segearth_engine.pipeline import SegmentationRequest
 
 from .scenes import write_scene
@@ -66,7 +66,7 @@ def test_gdal_virtual_paths_are_opened_as_they_are(scene, tmp_path):
     archive = tmp_path / "scene.zip"
     with zipfile.ZipFile(archive, "w") as handle:
         handle.write(scene, "inner/scene.tif")
-    with open_source(f"/vsizip/{archive}/inner/scene.tif") as zipped, open_source(scene) as plain:
+    with RasterioSource(f"/vsizip/{archive}/inner/scene.tif") as zipped, RasterioSource(scene) as plain:
         assert (zipped.width, zipped.height, zipped.crs_wkt) == (plain.width, plain.height, plain.crs_wkt)
         assert zipped.transform == plain.transform
         from segearth_engine.geo.source import Window
@@ -74,7 +74,7 @@ def test_gdal_virtual_paths_are_opened_as_they_are(scene, tmp_path):
         window = Window(100, 50, 64, 32)
         np.testing.assert_array_equal(zipped.read([1, 2, 3], window, (32, 64)), plain.read([1, 2, 3], window, (32, 64)))
     with pytest.raises(InputError):
-        open_source(f"/vsizip/{archive}/missing.tif")
+        RasterioSource(f"/vsizip/{archive}/missing.tif")
 
 
 def test_the_cli_refuses_resume_without_a_cluster(scene, tiny_model_dir, tmp_path, capsys):
