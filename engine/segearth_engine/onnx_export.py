@@ -114,6 +114,32 @@ def _finalise(path_tmp: Path, path: Path, metadata: dict[str, str]) -> None:
     os.replace(path_tmp, path)
 
 
+def prepare_export(model_dir: Path, out_dir: str | Path | None, overwrite: bool) -> tuple[str, ExportedGraphs]:
+    """The weights' fingerprint and the two graph paths, refusing to replace graphs unless asked."""
+    fingerprint = weights_fingerprint(model_dir)
+    out = Path(out_dir) if out_dir else default_export_dir(model_dir, fingerprint)
+    graphs = ExportedGraphs(out / ENCODER_FILE, out / DECODER_FILE)
+    if not overwrite and (graphs.encoder.exists() or graphs.decoder.exists()):
+        raise OutputExistsError(f"{out} already holds ONNX graphs; pass --overwrite to replace them")
+    out.mkdir(parents=True, exist_ok=True)
+    return fingerprint, graphs
+
+
+def base_metadata(model_dir: Path, fingerprint: str, image_size: int, llm_hidden: int) -> dict[str, str]:
+    """What every exported graph records, so the runtime can refuse graphs of other weights or engines."""
+    import torch
+
+    return {
+        "segearth.engine_version": __version__,
+        "segearth.torch_version": torch.__version__,
+        "segearth.opset": str(OPSET),
+        "segearth.image_size": str(image_size),
+        "segearth.weights_sha256": fingerprint,
+        "segearth.weights_stamp": json.dumps(weights_stamp(model_dir)),
+        "segearth.llm_hidden": str(llm_hidden),
+    }
+
+
 def export_onnx(model_dir: str | Path, out_dir: str | Path | None = None, overwrite: bool = False) -> ExportedGraphs:
     """Write vision_encoder.onnx and mask_decoder.onnx for the model folder; returns their paths."""
     import torch
@@ -123,25 +149,13 @@ def export_onnx(model_dir: str | Path, out_dir: str | Path | None = None, overwr
     from .preprocess import PIXEL_MEAN, PIXEL_STD
 
     model_dir = Path(model_dir)
-    fingerprint = weights_fingerprint(model_dir)
-    out = Path(out_dir) if out_dir else default_export_dir(model_dir, fingerprint)
-    graphs = ExportedGraphs(out / ENCODER_FILE, out / DECODER_FILE)
-    if not overwrite and (graphs.encoder.exists() or graphs.decoder.exists()):
-        raise OutputExistsError(f"{out} already holds ONNX graphs; pass --overwrite to replace them")
-    out.mkdir(parents=True, exist_ok=True)
+    fingerprint, graphs = prepare_export(model_dir, out_dir, overwrite)
+    out = graphs.encoder.parent
     model = load_model(model_dir, torch.float32, parts=VISION_PARTS)
     cfg = model.cfg
-    common = {
-        "segearth.engine_version": __version__,
-        "segearth.torch_version": torch.__version__,
-        "segearth.opset": str(OPSET),
-        "segearth.image_size": str(cfg.image_size),
-        "segearth.pixel_mean": json.dumps(PIXEL_MEAN.tolist()),
-        "segearth.pixel_std": json.dumps(PIXEL_STD.tolist()),
-        "segearth.weights_sha256": fingerprint,
-        "segearth.weights_stamp": json.dumps(weights_stamp(model_dir)),
-        "segearth.llm_hidden": str(cfg.llm.hidden_size),
-    }
+    common = {**base_metadata(model_dir, fingerprint, cfg.image_size, cfg.llm.hidden_size),
+              "segearth.pixel_mean": json.dumps(PIXEL_MEAN.tolist()),
+              "segearth.pixel_std": json.dumps(PIXEL_STD.tolist())}
     pixels = torch.zeros(1, 3, cfg.image_size, cfg.image_size)
     # no_grad, not inference_mode: inference tensors cannot be fed to the tracer.
     with torch.no_grad():

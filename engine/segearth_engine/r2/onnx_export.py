@@ -11,24 +11,20 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from .. import __version__
-from ..errors import OutputExistsError
 from ..onnx_export import (
     DECODER_FILE,
     ENCODER_FILE,
     OPSET,
     ExportedGraphs,
     _finalise,
-    default_export_dir,
-    weights_fingerprint,
-    weights_stamp,
+    base_metadata,
+    prepare_export,
 )
 
 log = logging.getLogger(__name__)
 
 
 def export_r2_onnx(model_dir: str | Path, out_dir: str | Path | None = None, overwrite: bool = False) -> ExportedGraphs:
-    import json
 
     import torch
 
@@ -42,25 +38,12 @@ def export_r2_onnx(model_dir: str | Path, out_dir: str | Path | None = None, ove
     )
 
     model_dir = Path(model_dir)
-    fingerprint = weights_fingerprint(model_dir)
-    out = Path(out_dir) if out_dir else default_export_dir(model_dir, fingerprint)
-    graphs = ExportedGraphs(out / ENCODER_FILE, out / DECODER_FILE)
-    if not overwrite and (graphs.encoder.exists() or graphs.decoder.exists()):
-        raise OutputExistsError(f"{out} already holds ONNX graphs; pass --overwrite to replace them")
-    out.mkdir(parents=True, exist_ok=True)
+    fingerprint, graphs = prepare_export(model_dir, out_dir, overwrite)
+    out = graphs.encoder.parent
     model = load_model(model_dir, torch.float32, parts=VISION_PARTS)
     cfg = model.cfg
-    common = {
-        "segearth.engine_version": __version__,
-        "segearth.torch_version": torch.__version__,
-        "segearth.opset": str(OPSET),
-        "segearth.family": "SegEarth-R2",
-        "segearth.image_size": str(cfg.image_size),
-        "segearth.clip_image_size": str(cfg.siglip.image_size),
-        "segearth.weights_sha256": fingerprint,
-        "segearth.weights_stamp": json.dumps(weights_stamp(model_dir)),
-        "segearth.llm_hidden": str(cfg.llm.hidden_size),
-    }
+    common = {**base_metadata(model_dir, fingerprint, cfg.image_size, cfg.llm.hidden_size),
+              "segearth.family": "SegEarth-R2", "segearth.clip_image_size": str(cfg.siglip.image_size)}
     pixels = torch.zeros(1, 3, cfg.image_size, cfg.image_size)
     clip = torch.zeros(1, 3, cfg.siglip.image_size, cfg.siglip.image_size)
     with torch.no_grad():
