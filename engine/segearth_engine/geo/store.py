@@ -17,6 +17,7 @@ import numpy as np
 
 MASK_NODATA = 255
 MEMORY_LIMIT_PIXELS = 16 * 1024 * 1024  # grids above this go to disk
+ZONAL_STRIP_PIXELS = 4 * 1024 * 1024  # probability pixels read at once when averaging it per polygon (~50 MB of work)
 
 
 def sigmoid(logits: np.ndarray) -> np.ndarray:
@@ -106,9 +107,9 @@ class DiskStore:
             self._prob = rasterio.open(self._dir / "probability.tif")
 
     def components(self) -> Iterator[tuple[dict, float, int]]:
-        """Polygons straight from the file (GDAL polygonize), mean probability per polygon window."""
+        """Polygons straight from the file (GDAL polygonize), mean probabilities from one pass over the file."""
         import rasterio
-        from rasterio.features import geometry_mask, shapes
+        from rasterio.features import shapes
 
         from .gdal_env import bounded_cache
 
@@ -117,14 +118,38 @@ class DiskStore:
         with bounded_cache():
             polygons = [geom for geom, value in shapes(band, mask=band, connectivity=4, transform=self.transform)
                         if int(value) == 1]
-        for geom in polygons:
-            window = pixel_window(geom, self.transform, self.height, self.width)
+        sums, counts = self._zonal_sums(polygons)
+        for geom, total, count in zip(polygons, sums, counts, strict=True):
+            yield geom, float(total / count / 255.0) if count else 0.0, int(count)
+
+    def _zonal_sums(self, polygons: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+        """Probability sum and pixel count per polygon, strip by strip: every block of the file is read once.
+
+        The polygons come from one polygonize pass, so they never overlap and each pixel burns at most one id.
+        """
+        from rasterio.features import rasterize
+        from rasterio.windows import Window
+
+        from .gdal_env import bounded_cache
+
+        sums = np.zeros(len(polygons) + 1, dtype=np.float64)
+        counts = np.zeros(len(polygons) + 1, dtype=np.int64)
+        rows = [pixel_window(geom, self.transform, self.height, self.width) for geom in polygons]
+        strip = max(1, ZONAL_STRIP_PIXELS // self.width)
+        for row0 in range(0, self.height, strip):
+            height = min(strip, self.height - row0)
+            burn = [(geom, index + 1) for index, (geom, window) in enumerate(zip(polygons, rows, strict=True))
+                    if window.row_off < row0 + height and window.row_off + window.height > row0]
+            if not burn:
+                continue
+            window = Window(0, row0, self.width, height)
             with bounded_cache():
                 prob = self._prob.read(1, window=window)
-            inside = geometry_mask([geom], out_shape=prob.shape, transform=self._prob.window_transform(window),
-                                   invert=True)
-            count = int(inside.sum())
-            yield geom, float(prob[inside].mean() / 255.0) if count else 0.0, count
+            ids = rasterize(burn, out_shape=prob.shape, transform=self._prob.window_transform(window), fill=0,
+                            dtype="int32").ravel()
+            sums += np.bincount(ids, weights=prob.ravel(), minlength=sums.size)
+            counts += np.bincount(ids, minlength=counts.size)
+        return sums[1:], counts[1:]
 
     def write_mask_tif(self, path: str | Path, crs_wkt: str, overwrite: bool = False) -> None:
         from .writers import publish_file

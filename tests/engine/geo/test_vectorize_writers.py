@@ -47,6 +47,35 @@ def test_polygon_with_hole_area_and_mean_probability(store_kind):
     assert {k: attrs[k] for k in BASE} == BASE
 
 
+def test_disk_store_agrees_with_memory_store_polygon_by_polygon(monkeypatch):
+    """Many regions of different probabilities, some spanning several strips of the disk store's zonal pass, one with
+    a hole holding another region: same polygons, same pixel counts, means equal up to the file's 1/255 steps."""
+    from segearth_engine.geo import store as store_module
+
+    monkeypatch.setattr(store_module, "ZONAL_STRIP_PIXELS", 16 * 90)  # strips of 16 rows on this 90 px wide grid
+    rng = np.random.default_rng(5)
+    logits = np.where(rng.random((120, 90)) < 0.35, 1.0, -1.0).astype(np.float32) * rng.uniform(0.1, 4, (120, 90))
+    logits[40:100, 10:50] = np.linspace(0.2, 5.0, 40, dtype=np.float32)  # a tall region across strips ...
+    logits[60:70, 20:30] = -3.0  # ... with a hole ...
+    logits[63:67, 23:27] = 3.0  # ... holding an island
+    valid = np.ones(logits.shape, bool)
+    valid[:, -5:] = False
+    transform = Affine(0.5, 0.1, 300, 0.1, -0.5, 900)  # rotated grid
+    results = {}
+    for kind, store in (("memory", MemoryStore(120, 90, transform)), ("disk", DiskStore(120, 90, transform, UTM))):
+        try:
+            store.write_rows(0, logits, valid)
+            results[kind] = sorted(((round(g.bounds[0], 6), round(g.bounds[1], 6), round(g.area, 6)), a["pixels"],
+                                    a["mean_prob"]) for g, a in vectorise(store, UTM, BASE))
+        finally:
+            store.close()
+    memory, disk = results["memory"], results["disk"]
+    assert len(memory) == len(disk) > 50
+    for (key_m, pixels_m, prob_m), (key_d, pixels_d, prob_d) in zip(memory, disk, strict=True):
+        assert key_m == key_d and pixels_m == pixels_d
+        assert prob_d == pytest.approx(prob_m, abs=0.5 / 255 + 1e-4)  # + both sides rounded to 4 decimals
+
+
 def test_min_area_simplify_and_invalid_pixels():
     logits = np.full((100, 100), -3.0, np.float32)
     logits[10:12, 10:12] = 3.0  # 4 px = 16 m²
@@ -147,3 +176,12 @@ def test_failed_write_leaves_nothing_and_keeps_the_old_file(tmp_path):
         write_vector(out, bad, UTM, overwrite=True)
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gpkg"]
+
+
+def test_bounded_gdal_cache_is_megabytes_not_bytes():
+    from osgeo import gdal
+
+    from segearth_engine.geo.gdal_env import GDAL_CACHE_MB, bounded_cache
+
+    with bounded_cache():
+        assert gdal.GetCacheMax() == GDAL_CACHE_MB * 1024 * 1024
