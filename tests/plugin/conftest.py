@@ -150,11 +150,9 @@ def data_dir() -> Path:
 def tiny_r2_model(tmp_path_factory) -> Path:
     """A random-weight tiny SegEarth-R2 model with the engine's scripted two-[SEG] answer (a TEST construction,
     segearth_engine.r2.tiny), its ONNX graphs exported once here so that every test only loads them."""
-    try:
-        from segearth_engine.r2.tiny import make_tiny_r2_model
-        from segearth_engine.segmenter import Segmenter
-    except ImportError as exc:
-        pytest.skip(f"the engine cannot make a tiny SegEarth-R2 model: {exc}")
+    from segearth_engine.r2.tiny import make_tiny_r2_model
+    from segearth_engine.segmenter import Segmenter
+
     folder = make_tiny_r2_model(tmp_path_factory.mktemp("r2") / "tiny-r2", seed=0)
     Segmenter.from_pretrained(folder, device="cpu")  # exports the ONNX graphs next to the weights
     return folder
