@@ -6,7 +6,7 @@ import importlib
 import sys
 import time
 
-MODULES = ("benchmarks.bench_model", "benchmarks.bench_cpu", "benchmarks.bench_pipeline",
+MODULES = ("benchmarks.bench_model", "benchmarks.bench_cpu", "benchmarks.bench_gpu", "benchmarks.bench_pipeline",
            "benchmarks.bench_distributed")
 
 

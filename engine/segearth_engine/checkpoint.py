@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -170,9 +170,12 @@ def our_prefix(checkpoint_name: str) -> str:
     return "llm" if mapped is None else mapped.split(".", 1)[0]
 
 
-def iter_checkpoint_tensors(model_dir: Path, num_heads: int,
-                            parts: Iterable[str] | None = None) -> Iterator[tuple[str, torch.Tensor]]:
-    """(our name, tensor in its stored dtype) one checkpoint tensor at a time; `lm_head` and unwanted parts skipped."""
+def iter_checkpoint_tensors(model_dir: Path, num_heads: int, parts: Iterable[str] | None = None,
+                            mapped: Collection[str] = ()) -> Iterator[tuple[str, torch.Tensor]]:
+    """(our name, tensor in its stored dtype) one checkpoint tensor at a time; `lm_head` and unwanted parts skipped.
+
+    Checkpoint tensors named in `mapped` come memory-mapped from the file instead of read (SafetensorsFile.map).
+    """
     from .modeling.phi import phi_tensors_from_checkpoint
     from .safetensors_reader import SafetensorsFile
 
@@ -182,10 +185,10 @@ def iter_checkpoint_tensors(model_dir: Path, num_heads: int,
         for name in reader.keys():
             if name in UNUSED_CHECKPOINT_KEYS or (wanted is not None and our_prefix(name) not in wanted):
                 continue
-            tensor = reader.read(name)
-            mapped = _map_non_llm(name)
-            if mapped is not None:
-                yield mapped, tensor
+            tensor = reader.map(name) if name in mapped else reader.read(name)
+            ours = _map_non_llm(name)
+            if ours is not None:
+                yield ours, tensor
                 continue
             for llm_name, piece in phi_tensors_from_checkpoint(name[len("model."):], tensor, num_heads):
                 yield "llm." + llm_name, piece
@@ -196,7 +199,8 @@ ModuleReady = Callable[["torch.nn.Module", str, "torch.nn.Module"], None]
 
 
 def load_weights(model: torch.nn.Module, model_dir: Path, num_heads: int, dtype: torch.dtype | DtypeFor,
-                 parts: Iterable[str] | None = None, on_module_ready: ModuleReady | None = None) -> None:
+                 parts: Iterable[str] | None = None, on_module_ready: ModuleReady | None = None,
+                 mapped: Collection[str] = ()) -> None:
     """Fill `model` (built on the meta device) from the snapshot's safetensors, streaming tensor by tensor.
 
     The whole file is always checked against the whole model first; `parts` (our top-level module names) limits what
@@ -204,6 +208,7 @@ def load_weights(model: torch.nn.Module, model_dir: Path, num_heads: int, dtype:
     Each tensor is read, converted to `dtype` (or `dtype(name)`) and assigned before the next is read, so the peak
     is the runtime model plus one tensor. `on_module_ready(model, name, module)` is called as soon as all of a
     module's own tensors are in place (the int8 LLM quantises each linear layer there, before the next layer is read).
+    `mapped`: checkpoint names to memory-map rather than read (kept mapped when `dtype` keeps their stored dtype).
     """
     check_layout(checkpoint_layout(weight_files(model_dir)), expected_layout(model, num_heads))
     targets = load_targets(model, parts)
@@ -212,7 +217,7 @@ def load_weights(model: torch.nn.Module, model_dir: Path, num_heads: int, dtype:
     for name in targets:
         owner = name.rpartition(".")[0]
         pending[owner] = pending.get(owner, 0) + 1
-    for name, tensor in iter_checkpoint_tensors(model_dir, num_heads, parts):
+    for name, tensor in iter_checkpoint_tensors(model_dir, num_heads, parts, mapped):
         slot = targets.pop(name, None)
         if slot is None:
             raise CheckpointKeyError(f"checkpoint tensor maps to {name!r}, which the model does not have or got twice")

@@ -9,6 +9,10 @@ class ModelFilesError(SegEarthError):
     """Model files missing, corrupt, of the wrong layout or failing their checksum."""
 
 
+class StaleGraphError(ModelFilesError):
+    """An ONNX graph written by an older engine in a format this one no longer runs; exporting again mends it."""
+
+
 class CheckpointKeyError(ModelFilesError):
     """A checkpoint tensor is missing, unexpected or of the wrong shape; the message names it."""
 

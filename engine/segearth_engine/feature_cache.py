@@ -2,6 +2,9 @@
 
 Keys are built by the pipeline from everything that changes the encoder's input: the source identity (path, mtime,
 size), the source window and output size, the radiometry (bands, alpha, stretch) and the model (id + backend).
+Entries encoded on the GPU stay there while they fit `gpu_max_mb` (the warm question then reads them in place); the
+least recently used ones beyond it are moved to host memory, which has its own bound, `max_mb`. Values need
+`nbytes`; GPU values also `on_device` and `to_host()` (types.EncodedImage has them).
 Thread-safe: the plugin's tasks run on worker threads.
 """
 
@@ -11,19 +14,63 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 
+# GPU budget when none is given: this share of the device's total memory, at most DEFAULT_GPU_MAX_MB.
+DEFAULT_GPU_SHARE = 0.1
+DEFAULT_GPU_MAX_MB = 2048
+
+
+def default_gpu_budget_mb() -> float:
+    """The GPU budget for an unconfigured cache: 10 % of device 0, at most 2 GB; 0 without CUDA."""
+    try:
+        import torch
+
+        if not torch.cuda.is_available():
+            return 0.0
+        total = torch.cuda.get_device_properties(0).total_memory
+    except Exception:  # noqa: BLE001 - no torch, or a broken driver: nothing is kept on the GPU
+        return 0.0
+    return min(DEFAULT_GPU_MAX_MB, DEFAULT_GPU_SHARE * total / 2**20)
+
+
+def _on_device(value) -> bool:
+    return bool(getattr(value, "on_device", False))
+
 
 class FeatureCache:
-    def __init__(self, max_mb: float = 512) -> None:
+    """`max_mb` bounds host entries; `gpu_max_mb` bounds GPU entries (None: `default_gpu_budget_mb()`, asked the
+    first time a GPU entry arrives)."""
+
+    def __init__(self, max_mb: float = 512, gpu_max_mb: float | None = None) -> None:
         self.max_bytes = int(max_mb * 1024 * 1024)
+        self._gpu_max_mb = gpu_max_mb
         self._items: OrderedDict[Hashable, object] = OrderedDict()
         self._sizes: dict[Hashable, int] = {}
+        self._gpu: set[Hashable] = set()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.demoted = 0
+
+    @property
+    def gpu_max_bytes(self) -> int:
+        if self._gpu_max_mb is None:
+            self._gpu_max_mb = default_gpu_budget_mb()
+        return int(self._gpu_max_mb * 1024 * 1024)
 
     @property
     def nbytes(self) -> int:
         return sum(self._sizes.values())
+
+    @property
+    def gpu_nbytes(self) -> int:
+        return sum(self._sizes[k] for k in self._gpu)
+
+    @property
+    def cpu_nbytes(self) -> int:
+        return self.nbytes - self.gpu_nbytes
+
+    def on_gpu(self, key: Hashable) -> bool:
+        return key in self._gpu
 
     def __len__(self) -> int:
         return len(self._items)
@@ -38,22 +85,49 @@ class FeatureCache:
             return None
 
     def put(self, key: Hashable, value, nbytes: int | None = None) -> bool:
-        """Store `value` (evicting the least recently used); False when it alone exceeds the budget."""
+        """Store `value` (demoting/evicting the least recently used); False when it alone exceeds the budgets."""
         size = int(nbytes if nbytes is not None else getattr(value, "nbytes", 0))
-        if size > self.max_bytes:
+        gpu = _on_device(value)
+        if gpu and size > self.gpu_max_bytes:
+            if size > self.max_bytes:
+                return False
+            value, gpu = value.to_host(), False
+        elif not gpu and size > self.max_bytes:
             return False
         with self._lock:
             if key in self._items:
                 del self._items[key]
                 del self._sizes[key]
-            while self._items and sum(self._sizes.values()) + size > self.max_bytes:
-                old, _ = self._items.popitem(last=False)
-                del self._sizes[old]
+                self._gpu.discard(key)
+            if gpu:
+                self._demote_until(self.gpu_max_bytes - size)
             self._items[key] = value
             self._sizes[key] = size
+            if gpu:
+                self._gpu.add(key)
+            self._evict_host_until(self.max_bytes, keep=key)
             return True
+
+    def _demote_until(self, gpu_budget: int) -> None:
+        """Move the least recently used GPU entries to the host until the GPU ones fit `gpu_budget` bytes."""
+        for old in list(self._items):
+            if self.gpu_nbytes <= gpu_budget:
+                return
+            if old in self._gpu:
+                self._items[old] = self._items[old].to_host()  # keeps its place in the LRU order
+                self._gpu.discard(old)
+                self.demoted += 1
+
+    def _evict_host_until(self, budget: int, keep: Hashable) -> None:
+        for old in list(self._items):
+            if self.cpu_nbytes <= budget:
+                return
+            if old not in self._gpu and old != keep:
+                del self._items[old]
+                del self._sizes[old]
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
             self._sizes.clear()
+            self._gpu.clear()

@@ -8,7 +8,8 @@ cost once the encoder is cached. On a CPU the choice is:
   elsewhere it is emulated and slower than fp32, so it is refused.
 - "fp32": the reference.
 The embedding table stays in bf16 in every variant: its rows are looked up, not multiplied, and bf16 -> fp32 is
-exact, so this saves 200 MB for free. "auto" takes the first supported variant of `AUTO_ORDER`; a variant enters
+exact; it is memory-mapped from the checkpoint, so only the rows of the prompt's tokens are ever resident (no fp32
+copy, no bf16 copy: ~200 MB). "auto" takes the first supported variant of `AUTO_ORDER`; a variant enters
 `AUTO_ORDER` only while its masks stay within `FIDELITY_BOUNDS` of fp32 PyTorch (asserted on the tiny model by
 tests/engine/test_cpu_fidelity.py, measured at full size by benchmarks/bench_cpu.py). In low-memory mode the LLM is
 loaded again for every question, and int8 re-quantises all of Phi on each load (~20 s), so there "auto" puts a
@@ -43,6 +44,7 @@ AUTO_ORDER = ("int8", "bf16", "fp32")
 LOW_MEMORY_ORDER = tuple(sorted(AUTO_ORDER, key=lambda precision: precision != "bf16"))
 LABELS = {"fp32": "fp32", "bf16": "bf16", "int8": "int8 dynamic"}
 EMBEDDING = "llm.embed_tokens.weight"
+EMBEDDING_IN_CHECKPOINT = "model.embed_tokens.weight"
 
 
 @functools.lru_cache(maxsize=1)
@@ -107,16 +109,34 @@ class PrecisionChoice:
         return LABELS[self.precision] + (f" ({flag})" if flag else "")
 
 
+def cuda_bf16_supported() -> bool:
+    """True when CUDA device 0 computes bf16 natively (Ampere and newer: tensor cores, fp32 accumulation)."""
+    try:
+        import torch
+
+        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False))
+    except Exception:  # noqa: BLE001 - no torch/CUDA, or a build without the keyword: no native bf16 claimed
+        return False
+
+
 def choose_precision(requested: str = "auto", cuda: bool = False, flags: frozenset[str] | None = None,
-                     low_memory: bool = False) -> PrecisionChoice:
+                     low_memory: bool = False, cuda_bf16: bool | None = None) -> PrecisionChoice:
     """The LLM precision for this machine: `requested` if it runs well here, or the first good one of AUTO_ORDER
-    (LOW_MEMORY_ORDER when the LLM is reloaded for every question)."""
+    (LOW_MEMORY_ORDER when the LLM is reloaded for every question).
+
+    On CUDA "auto" is bf16 where the GPU has native bf16 (`cuda_bf16`, asked of the device when None) and bf16 is in
+    AUTO_ORDER (the same fidelity rule as on the CPU), else fp32; int8 is a CPU-only variant."""
     if requested not in PRECISIONS:
         raise InputError(f"llm_precision {requested!r} is not one of {', '.join(PRECISIONS)}")
     if cuda:
         if requested == "int8":
             raise InputError("llm_precision 'int8' is a CPU variant (dynamic quantisation); use fp32 or bf16 on CUDA")
-        return PrecisionChoice("fp32" if requested == "auto" else requested, "CUDA")
+        native = cuda_bf16_supported() if cuda_bf16 is None else cuda_bf16
+        if requested == "auto":
+            if "bf16" in AUTO_ORDER and native:
+                return PrecisionChoice("bf16", "auto, CUDA with native bf16")
+            return PrecisionChoice("fp32", "auto, CUDA" + ("" if native else " without native bf16"))
+        return PrecisionChoice(requested, "CUDA, asked for")
     if requested != "auto":
         why_not = supported(requested, flags)
         if why_not:
@@ -170,11 +190,13 @@ def load_llm(model_dir: Path, precision: str, device: str = "cpu") -> SegEarthR1
     def dtype_for(name: str) -> torch.dtype:
         return torch.bfloat16 if name == EMBEDDING and device == "cpu" else runtime
 
+    # On the CPU the bf16 table is used as stored: mapped from the file, only the looked-up rows become resident.
+    mapped = (EMBEDDING_IN_CHECKPOINT,) if device == "cpu" else ()
     if precision != "int8":
-        model = load_model(model_dir, dtype_for, parts=("llm",))
+        model = load_model(model_dir, dtype_for, parts=("llm",), mapped=mapped)
         return model.to(device) if device != "cpu" else model
     engine = int8_engine()
     if engine is None:
         raise InputError("llm_precision 'int8' needs torch's fbgemm/x86 (AVX2) or qnnpack quantised engine")
     torch.backends.quantized.engine = engine
-    return load_model(model_dir, dtype_for, parts=("llm",), on_module_ready=_quantise_linear())
+    return load_model(model_dir, dtype_for, parts=("llm",), on_module_ready=_quantise_linear(), mapped=mapped)

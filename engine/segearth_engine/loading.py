@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,11 +35,13 @@ def _restore_computed_buffers(model: SegEarthR1) -> None:
 
 
 def load_model(model_dir: str | Path, dtype: torch.dtype | DtypeFor | None = None,
-               parts: Iterable[str] | None = None, on_module_ready: ModuleReady | None = None) -> SegEarthR1:
+               parts: Iterable[str] | None = None, on_module_ready: ModuleReady | None = None,
+               mapped: Collection[str] = ()) -> SegEarthR1:
     """Our model with the folder's weights (all of them, or only `parts`), in `dtype` (float32 by default).
 
     `dtype` may be a function of the tensor name (e.g. the embedding table kept in bf16); `on_module_ready` is
-    passed to `checkpoint.load_weights` (per-module post-processing while streaming, e.g. int8 quantisation).
+    passed to `checkpoint.load_weights` (per-module post-processing while streaming, e.g. int8 quantisation), and
+    so is `mapped` (checkpoint names to memory-map instead of read).
     """
     import torch
 
@@ -50,7 +52,8 @@ def load_model(model_dir: str | Path, dtype: torch.dtype | DtypeFor | None = Non
         raise ModelFilesError(f"model folder {model_dir} does not exist")
     cfg = SegEarthConfig.from_file(model_dir / "config.json")
     model = build_model(cfg, "meta")
-    load_weights(model, model_dir, cfg.llm.num_attention_heads, dtype or torch.float32, parts, on_module_ready)
+    load_weights(model, model_dir, cfg.llm.num_attention_heads, dtype or torch.float32, parts, on_module_ready,
+                 mapped)
     _restore_computed_buffers(model)
     wanted = set(parts) if parts is not None else None
     leftover = [n for n, t in [*model.named_parameters(), *model.named_buffers()]

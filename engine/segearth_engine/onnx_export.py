@@ -12,17 +12,23 @@ import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from . import __version__
 from .checkpoint import sha256_of, weight_files
-from .errors import ModelFilesError, OutputExistsError
+from .errors import ModelFilesError, OutputExistsError, StaleGraphError
 from .hub import read_manifest
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 OPSET = 17
+# Bumped whenever the exported graphs change in a way users should get without asking (a graph of another format is
+# exported again when the engine manages its folder). 2: chunked Swin window attention (lower peak memory).
+GRAPH_FORMAT = "2"
 IR_VERSION = 10  # onnx 1.23 writes IR 14 by default, which onnxruntime-gpu 1.31 rejects
 ENCODER_FILE = "vision_encoder.onnx"
 DECODER_FILE = "mask_decoder.onnx"
@@ -133,6 +139,7 @@ def base_metadata(model_dir: Path, fingerprint: str, image_size: int, llm_hidden
         "segearth.engine_version": __version__,
         "segearth.torch_version": torch.__version__,
         "segearth.opset": str(OPSET),
+        "segearth.graph_format": GRAPH_FORMAT,
         "segearth.image_size": str(image_size),
         "segearth.weights_sha256": fingerprint,
         "segearth.weights_stamp": json.dumps(weights_stamp(model_dir)),
@@ -182,7 +189,24 @@ def check_graph_metadata(metadata: dict[str, str], model_dir: Path, graph: str) 
     if metadata.get("segearth.graph") != graph:
         raise ModelFilesError(f"{graph} graph is missing or mislabelled ({metadata.get('segearth.graph')!r}); "
                               "export the model again")
+    found = metadata.get("segearth.graph_format", "1")
+    if found != GRAPH_FORMAT:
+        raise StaleGraphError(f"the {graph} graph has format {found}, this engine writes format {GRAPH_FORMAT}; "
+                              "export the model again (segearth export --overwrite)")
     stamp = json.loads(metadata.get("segearth.weights_stamp", "{}"))
     if stamp != weights_stamp(model_dir) and metadata.get("segearth.weights_sha256") != weights_fingerprint(model_dir):
         raise ModelFilesError(f"the {graph} graph was exported from other weights than those in {model_dir}; "
                               "export the model again")
+
+
+def open_or_reexport(open_graphs: Callable[[], T], export: Callable[[], object], managed: bool) -> T:
+    """`open_graphs()`, exporting again first when the graphs are of an older format and the engine manages their
+    folder (a folder the user named is left alone: the StaleGraphError says what to do)."""
+    try:
+        return open_graphs()
+    except StaleGraphError as exc:
+        if not managed:
+            raise
+        log.info("%s: exporting them again (once)", exc)
+        export()
+        return open_graphs()

@@ -1,9 +1,14 @@
-"""ONNX Runtime sessions: CUDA when it really works, CPU otherwise, and an honest device string."""
+"""ONNX Runtime sessions: CUDA when it really works, CPU otherwise, and an honest device string.
+
+On CUDA, `Session.run_bound` runs through IO binding: inputs may be torch CUDA tensors and chosen outputs are written
+into torch CUDA tensors, so features go from the encoder to the LLM and the decoder without visiting the host.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +16,8 @@ from typing import Any
 from .errors import ModelFilesError, SegEarthError
 
 log = logging.getLogger(__name__)
+CUDA = "CUDAExecutionProvider"
+GPU_MEM_LIMIT_ENV = "SEGEARTH_GPU_MEM_LIMIT_MB"
 
 
 @dataclass
@@ -26,6 +33,51 @@ class Session:
     def run(self, feeds: dict[str, Any]) -> dict[str, Any]:
         names = [o.name for o in self.session.get_outputs()]
         return dict(zip(names, self.session.run(names, feeds), strict=True))
+
+    @property
+    def device_bound(self) -> bool:
+        """True when this session runs on CUDA and torch can hold its tensors there (IO binding possible)."""
+        return self.provider == CUDA and torch_cuda() is not None
+
+    def run_bound(self, feeds: dict[str, Any], device_outputs: Iterable[str] = ()) -> dict[str, Any]:
+        """Run through IO binding: feeds are numpy arrays (copied in) or torch CUDA tensors (used in place); the
+        outputs named in `device_outputs` come back as torch CUDA tensors, the others as numpy arrays."""
+        import numpy as np
+
+        torch = torch_cuda()
+        if torch is None or self.provider != CUDA:
+            raise SegEarthError("IO binding needs a CUDA session and torch with CUDA")
+        device_id = cuda_device_id(self.session)
+        binding = self.session.io_binding()
+        keep = []  # tensors whose memory ONNX Runtime reads or writes: alive until the run is over
+        from_torch = False
+        for name, value in feeds.items():
+            if isinstance(value, np.ndarray):
+                binding.bind_cpu_input(name, np.ascontiguousarray(value))
+                continue
+            tensor = value.to(f"cuda:{device_id}", torch.float32).contiguous()
+            keep.append(tensor)
+            from_torch = True
+            binding.bind_input(name, "cuda", device_id, np.float32, list(tensor.shape), tensor.data_ptr())
+        on_device = set(device_outputs)
+        outputs: dict[str, Any] = {}
+        for node in self.session.get_outputs():
+            static = all(isinstance(d, int) for d in node.shape)
+            if node.name in on_device and static and node.type == "tensor(float)":
+                tensor = torch.empty(node.shape, dtype=torch.float32, device=f"cuda:{device_id}")
+                outputs[node.name] = tensor
+                binding.bind_output(node.name, "cuda", device_id, np.float32, list(tensor.shape), tensor.data_ptr())
+            else:  # host output (or a dynamic shape we cannot preallocate): ONNX Runtime copies it back
+                binding.bind_output(node.name, "cpu")
+        if from_torch:  # torch wrote the inputs on its own stream; ONNX Runtime reads them on its stream
+            torch.cuda.current_stream(device_id).synchronize()
+        self.session.run_with_iobinding(binding)  # synchronises ONNX Runtime's stream before it returns
+        names = [o.name for o in self.session.get_outputs()]
+        for name, value in zip(names, binding.get_outputs(), strict=True):
+            if name not in outputs:
+                outputs[name] = value.numpy()
+        del keep
+        return outputs
 
 
 def physical_cores() -> int:
@@ -65,6 +117,49 @@ def wanted_providers(device: str) -> list[str]:
     return ["CPUExecutionProvider"]
 
 
+def torch_cuda():
+    """torch when it is installed with a usable CUDA device, else None (no import error, no CUDA initialisation
+    error: both mean that tensors stay on the host)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    try:
+        return torch if torch.cuda.is_available() else None
+    except Exception:  # noqa: BLE001 - a broken driver raises from is_available on some builds
+        return None
+
+
+def cuda_device_id(session) -> int:
+    options = session.get_provider_options().get(CUDA, {})
+    return int(options.get("device_id", 0) or 0)
+
+
+def cuda_provider_options(device_id: int = 0, gpu_mem_limit_mb: float | None = None) -> dict[str, str]:
+    """CUDA provider options.
+
+    - the arena grows by what is asked (kSameAsRequested), not by doubling, so a 1 GB request does not reserve 2 GB
+      of a GPU that QGIS and the LLM share;
+    - cuDNN searches its convolution algorithms once per shape (the shapes are static) with its full workspace;
+    - `gpu_mem_limit_mb` (or the SEGEARTH_GPU_MEM_LIMIT_MB environment variable) caps the arena: beyond it a run fails
+      with an out-of-memory error, which gpu_memory.run_with_oom_fallback handles.
+    """
+    options = {
+        "device_id": str(int(device_id)),
+        "arena_extend_strategy": "kSameAsRequested",
+        "cudnn_conv_algo_search": "EXHAUSTIVE",
+        "cudnn_conv_use_max_workspace": "1",
+        "do_copy_in_default_stream": "1",
+    }
+    limit = gpu_mem_limit_mb if gpu_mem_limit_mb is not None else os.environ.get(GPU_MEM_LIMIT_ENV)
+    if limit:
+        try:
+            options["gpu_mem_limit"] = str(int(float(limit) * 1024 * 1024))
+        except ValueError:
+            raise SegEarthError(f"{GPU_MEM_LIMIT_ENV}={limit!r} is not a number of megabytes") from None
+    return options
+
+
 def cpu_session_options(ort):
     """Session options for a laptop CPU: memory bounded and no busy threads left behind.
 
@@ -72,28 +167,35 @@ def cpu_session_options(ort):
     - no CPU memory arena: with it the full-size encoder kept its 5.2 GB peak resident for the life of the session;
       without it the peak is 3.9 GB and 2.7 GB stay resident between images, at the same speed (2-core EPYC);
     - no spinning: ONNX Runtime's idle threads otherwise spin after each run and steal the cores the LLM (PyTorch,
-      same process) runs on next.
+      same process) runs on next;
+    - no planned buffer reuse: the planner hands a freed buffer on to a later tensor of the same size, which keeps it
+      allocated until that tensor dies; through Swin's identical blocks those chains held the full-size encoder's
+      run at +1.3 GB over its weights, against +0.4 GB without (the allocator reuses the freed memory anyway; same
+      CPU time, fewer page faults).
     """
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = physical_cores()
     options.enable_cpu_mem_arena = False
+    options.enable_mem_reuse = False
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     return options
 
 
-def create_session(path: Path, device: str = "auto") -> Session:
+def create_session(path: Path, device: str = "auto", gpu_mem_limit_mb: float | None = None) -> Session:
     ort = import_onnxruntime()
     if not path.is_file():
         raise ModelFilesError(f"{path} is missing; export the model with `segearth export`")
     options = cpu_session_options(ort)
+    providers: list[Any] = [(p, cuda_provider_options(0, gpu_mem_limit_mb)) if p == CUDA else p
+                            for p in wanted_providers(device)]
     try:
-        session = ort.InferenceSession(str(path), options, providers=wanted_providers(device))
+        session = ort.InferenceSession(str(path), options, providers=providers)
     except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own untyped errors for corrupt files
         raise ModelFilesError(f"{path} could not be loaded by ONNX Runtime: {exc}") from None
     provider = session.get_providers()[0]
-    if device == "cuda" and provider != "CUDAExecutionProvider":
+    if device == "cuda" and provider != CUDA:
         raise SegEarthError(f"CUDA was asked for but ONNX Runtime fell back to {provider}; see its log for why")
     return Session(session, provider, path)
 

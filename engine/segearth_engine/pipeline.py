@@ -21,6 +21,7 @@ from .geo.source import RasterSource, Window
 from .geo.store import make_store
 from .geo.tiling import Grid, StripStitcher, Tile, TileLayout, make_grid
 from .geo.vectorize import vectorise
+from .gpu_memory import OomOutcome, choose_batch_size, free_bytes, run_with_oom_fallback, tile_bytes
 from .types import TASKS
 
 MODES = ("view", "tiled")
@@ -185,11 +186,109 @@ class _Run:
         self.progress(fraction + 0.9 * share, "decoding")
         return np.asarray(prediction.logits, dtype=np.float32), valid
 
+    def group_logits(self, grid: Grid, group: list[tuple[int, Tile]],
+                     share: float) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Several tiles at once: read each, encode the uncached ones, one LLM pass for all, one decoder run each.
+        A group of one is exactly `tile_logits`."""
+        if len(group) == 1:
+            index, tile = group[0]
+            return [self.tile_logits(grid, tile, index * share, share)]
+        self.check()
+        fraction, span = group[0][0] * share, share * len(group)
+        self.progress(fraction, "reading")
+        results: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(group)
+        todo, misses = [], []
+        for position, (_, tile) in enumerate(group):
+            start = time.perf_counter()
+            window = grid.source_window(tile.col0, tile.row0, tile.width, tile.height)
+            rgb, valid = self.radiometry.read_rgb(self.source, window, (tile.height, tile.width))
+            self.timings["read"] += time.perf_counter() - start
+            if not valid.any():
+                results[position] = (np.full((tile.height, tile.width), NODATA_LOGIT, dtype=np.float32), valid)
+                continue
+            key = _cache_key(self.source, window, (tile.height, tile.width), self.radiometry, self.segmenter)
+            encoded = self.cache.get(key) if self.cache is not None else None
+            if encoded is None:
+                misses.append((len(todo), key, rgb))
+            else:
+                self.cache_hits += 1
+            todo.append([position, encoded, valid])
+        if misses:
+            self.check()
+            self.progress(fraction + 0.1 * span, "encoding")
+            start = time.perf_counter()
+            images = [rgb for _, _, rgb in misses]
+            encode_batch = getattr(self.segmenter, "encode_batch", None)
+            encodings = encode_batch(images) if encode_batch else [self.segmenter.encode(i) for i in images]
+            self.timings["encoder"] += time.perf_counter() - start
+            self.encoder_calls += len(misses)
+            for (slot, key, _), encoded in zip(misses, encodings, strict=True):
+                todo[slot][1] = encoded
+                if self.cache is not None:
+                    self.cache.put(key, encoded, getattr(encoded, "nbytes", None))
+        if todo:
+            self.check()
+            self.progress(fraction + 0.6 * span, "reasoning")
+            encodings = [encoded for _, encoded, _ in todo]
+            segment_batch = getattr(self.segmenter, "segment_batch", None)
+            question, task = self.request.question, self.request.task
+            predictions = (segment_batch(encodings, question, task) if segment_batch
+                           else [self.segmenter.segment(e, question, task) for e in encodings])
+            for (position, _, valid), prediction in zip(todo, predictions, strict=True):
+                self.timings["llm"] += prediction.timings.get("llm", 0.0)
+                self.timings["decoder"] += prediction.timings.get("decoder", 0.0)
+                results[position] = (np.asarray(prediction.logits, dtype=np.float32), valid)
+            self.progress(fraction + 0.9 * span, "decoding")
+        return results  # type: ignore[return-value]
+
+
+def auto_batch_size(segmenter, request: SegmentationRequest) -> int:
+    """Tiles per batch: 1 in view mode and on the CPU; on CUDA as many as the free GPU memory holds (estimate)."""
+    if request.mode != "tiled" or not getattr(segmenter, "on_cuda", False):
+        return 1
+    per_tile = tile_bytes(segmenter.feature_nbytes()) if hasattr(segmenter, "feature_nbytes") else 0
+    return choose_batch_size(free_bytes(), per_tile)
+
+
+def _process_tiles(run: _Run, grid: Grid, layout: TileLayout, total: int, stitcher: StripStitcher,
+                   batch_size: int) -> None:
+    """Feed the tiles to the stitcher in order, `batch_size` at a time; out of GPU memory, the batch is halved and,
+    at one tile, the segmenter moves to the CPU (gpu_memory.run_with_oom_fallback)."""
+    share = 0.9 / max(total, 1)
+    segmenter = run.segmenter
+    to_cpu = segmenter.to_cpu if getattr(segmenter, "on_cuda", False) and hasattr(segmenter, "to_cpu") else None
+    outcome = OomOutcome(max(1, int(batch_size)))
+    pending: list[tuple[int, Tile]] = []
+
+    def flush() -> None:
+        done: list[tuple[np.ndarray, np.ndarray]] = []
+
+        def step(batch: int) -> list[tuple[np.ndarray, np.ndarray]]:
+            while len(done) < len(pending):  # after a retry, only the tiles not yet answered
+                done.extend(run.group_logits(grid, pending[len(done):len(done) + batch], share))
+            return done
+
+        run_with_oom_fallback(step, outcome.batch, to_cpu=to_cpu if not outcome.on_cpu else None, outcome=outcome)
+        for (_, tile), (logits, valid) in zip(pending, done, strict=True):
+            stitcher.add(tile, logits, valid)
+        pending.clear()
+
+    for index, tile in enumerate(layout):
+        if index >= total:
+            break
+        pending.append((index, tile))
+        if len(pending) >= outcome.batch:
+            flush()
+    if pending:
+        flush()
+
 
 def segment_raster(source: RasterSource, segmenter, request: SegmentationRequest, progress: Progress | None = None,
                    is_cancelled: Callable[[], bool] | None = None, cache=None, mask_path: str | Path | None = None,
-                   overwrite: bool = False) -> SegmentationResult:
-    """Answer `request` on `source`; `mask_path` also writes the answer mask as a GeoTIFF (any extent size)."""
+                   overwrite: bool = False, batch_size: int | None = None) -> SegmentationResult:
+    """Answer `request` on `source`; `mask_path` also writes the answer mask as a GeoTIFF (any extent size).
+
+    `batch_size`: tiles per batch in tiled mode (None: `auto_batch_size`, i.e. 1 on the CPU)."""
     if getattr(segmenter, "multi_target", False):  # SegEarth-R2: one feature set per [SEG] target
         from .r2.raster import segment_raster_targets
 
@@ -210,12 +309,10 @@ def segment_raster(source: RasterSource, segmenter, request: SegmentationRequest
     store = make_store(grid.height, grid.width, grid.transform, source.crs_wkt)
     try:
         stitcher = StripStitcher(layout, store.write_rows)
-        share = 0.9 / max(total, 1)
-        for index, tile in enumerate(layout):
-            if index >= total:
-                break
-            logits, valid = run.tile_logits(grid, tile, index * share, share)
-            stitcher.add(tile, logits, valid)
+        batch = auto_batch_size(segmenter, request) if batch_size is None else int(batch_size)
+        if batch < 1:
+            raise InputError(f"batch_size must be at least 1, not {batch_size}")
+        _process_tiles(run, grid, layout, total, stitcher, batch)
         stitcher.finish()
         run.check()
         run.progress(0.9, "vectorising")

@@ -3,14 +3,17 @@
 Why not `safetensors.safe_open`: it memory-maps the whole file and the pages it touches stay resident (and count in
 RSS) for as long as the handle is open, on top of the converted copies we keep; loading the fp32 LLM that way peaked
 at 9.2 GB for a 5.2 GB model. Here each tensor is read into its own buffer, converted, and the buffer freed, so the
-peak is the runtime model plus one tensor. The format is a little-endian u64 header length, a JSON header
-(name -> dtype, shape, data_offsets) and the raw data; every entry is checked against the file before it is read.
+peak is the runtime model plus one tensor. A tensor used as stored and only looked up (the LLM's embedding table)
+can instead be mapped on its own (`map`): only the rows a question touches are ever read into memory. The format is a
+little-endian u64 header length, a JSON header (name -> dtype, shape, data_offsets) and the raw data; every entry is
+checked against the file before it is read.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import mmap
 import struct
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,3 +89,19 @@ class SafetensorsFile:
                     raise ModelFilesError(f"{self.path}: ended while reading {name!r} (file truncated?)")
                 filled += got
         return tensor
+
+    def map(self, name: str) -> torch.Tensor:
+        """One tensor in its stored dtype, backed by a private mapping of the file: pages are read when touched.
+
+        Copy-on-write, so a write never reaches the file; the mapping lives as long as the tensor.
+        """
+        import torch
+
+        code, shape, begin, end = self.entries[name]
+        if end == begin:
+            return torch.empty(shape, dtype=_torch_dtype(code))
+        with open(self.path, "rb") as handle:
+            mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY)
+        count = math.prod(shape)
+        return torch.frombuffer(mapping, dtype=_torch_dtype(code), count=count,
+                                offset=self._data_start + begin).view(shape)

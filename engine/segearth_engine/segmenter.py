@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy as np
 
 from .config import SegEarthConfig
 from .errors import InputError, ModelFilesError
+from .heap import release_free_heap
 from .preprocess import prepare_image, unletterbox
 from .types import TASKS, EncodedImage, MaskPrediction
 
@@ -126,6 +128,7 @@ class Segmenter:
         where = describe_device(provider, f"LLM {choice.label}" + ("; low memory" if low_memory else ""))
         seg = cls(model_dir, cfg, tokenizer, net, backend, sessions, where, model_id, choice.precision, low_memory,
                   device, graph_dir)
+        release_free_heap()  # what parsing the graphs and quantising the LLM freed (~0.5 GB at full size)
         return seg
 
     @staticmethod
@@ -145,13 +148,16 @@ class Segmenter:
 
     @staticmethod
     def _open_graphs(model_dir: Path, device: str, export_dir: str | Path | None):
+        from .fp16_graphs import fp16_variant
         from .onnx_export import (
             DECODER_FILE,
             ENCODER_FILE,
             default_export_dir,
             export_onnx,
+            open_or_reexport,
             weights_fingerprint,
         )
+        from .onnx_runtime import CUDA, wanted_providers
 
         folder = Path(export_dir) if export_dir else default_export_dir(model_dir, "")
         if not (folder / ENCODER_FILE).is_file() or not (folder / DECODER_FILE).is_file():
@@ -160,8 +166,19 @@ class Segmenter:
             if not (folder / ENCODER_FILE).is_file():
                 log.info("no ONNX graphs for %s yet: exporting them to %s (once)", model_dir, folder)
                 export_onnx(model_dir, folder, overwrite=True)
-        encoder = Segmenter._open_graph(model_dir, folder / ENCODER_FILE, device, "vision_encoder")
-        decoder = Segmenter._open_graph(model_dir, folder / DECODER_FILE, device, "mask_decoder")
+
+        def open_both(on: str, fp16: bool):
+            pick = fp16_variant if fp16 else Path  # CUDA runs the fp16 variants (fp16_graphs.py)
+            return (Segmenter._open_graph(model_dir, pick(folder / ENCODER_FILE), on, "vision_encoder"),
+                    Segmenter._open_graph(model_dir, pick(folder / DECODER_FILE), on, "mask_decoder"))
+
+        cuda = wanted_providers(device)[0] == CUDA
+        encoder, decoder = open_or_reexport(lambda: open_both(device, cuda),
+                                            lambda: export_onnx(model_dir, folder, overwrite=True),
+                                            managed=not export_dir)
+        if cuda and encoder.provider != CUDA:  # the CUDA provider failed to start: the CPU runs the fp32 graphs
+            log.warning("ONNX Runtime fell back to %s: using the fp32 graphs", encoder.provider)
+            encoder, decoder = open_both("cpu", False)
         return (encoder, decoder), encoder.provider, folder
 
     @staticmethod
@@ -178,8 +195,11 @@ class Segmenter:
         from .onnx_export import ENCODER_FILE
 
         if self.sessions[0] is None:  # released after the last encoding (low_memory)
-            encoder = self._open_graph(self.model_dir, self._graph_dir / ENCODER_FILE, self._onnx_device,
-                                       "vision_encoder")
+            from .fp16_graphs import fp16_variant
+
+            path = self._graph_dir / ENCODER_FILE
+            encoder = self._open_graph(self.model_dir, fp16_variant(path) if self.on_cuda else path,
+                                       self._onnx_device, "vision_encoder")
             self.sessions = (encoder, self.sessions[1])
         return self.sessions[0]
 
@@ -203,22 +223,35 @@ class Segmenter:
 
     # -- inference -------------------------------------------------------------------------------------------------
     def encode(self, image: np.ndarray) -> EncodedImage:
-        """Question-independent features of an HxWx3 uint8 RGB image (any size; letterboxed like upstream)."""
+        """Question-independent features of an HxWx3 uint8 RGB image (any size; letterboxed like upstream).
+
+        On CUDA (with torch's CUDA) the features stay in GPU memory as torch tensors (IO binding); else numpy."""
         import torch
 
         pixels, box = prepare_image(image, self.cfg.image_size)
         self.encoder_calls += 1
         if self.sessions is not None:
-            tensors = self._encoder_session().run({"pixel_values": pixels})
+            session = self._encoder_session()
+            if session.device_bound:
+                tensors = session.run_bound({"pixel_values": pixels},
+                                            device_outputs=[o.name for o in session.session.get_outputs()])
+            else:
+                tensors = session.run({"pixel_values": pixels})
             if self.low_memory:
                 self.sessions = (None, self.sessions[1])
                 gc.collect()
+            release_free_heap()  # the run's activations (~1 GB at full size), freed but kept by the C allocator
         else:
             device = next(self.model.parameters()).device
             with torch.inference_mode():
                 out = self.model.encode(torch.from_numpy(pixels).to(device))
             tensors = {k: v.float().cpu().numpy() for k, v in out.items()}
         return EncodedImage(tensors=tensors, letterbox=box, backend=self.backend)
+
+    def encode_batch(self, images: Sequence[np.ndarray]) -> list[EncodedImage]:
+        """Features of several images. The exported encoder takes one image per run (Swin's window partition is
+        traced at batch 1), so the runs go back to back; on CUDA their outputs stay on the device."""
+        return [self.encode(image) for image in images]
 
     def _prompt(self, task: str) -> list[int]:
         from .prompt import build_prompt, tokenize_prompt
@@ -229,8 +262,8 @@ class Segmenter:
             self._prompt_ids[task] = tokenize_prompt(self.tokenizer, build_prompt(task))
         return self._prompt_ids[task]
 
-    def pooled_description(self, encoded: EncodedImage, question: str, task: str = "reasoning"):
-        """The LLM step: mean of the last hidden states over the question tokens and [SEG] -> [1, hidden]."""
+    def _llm_inputs(self, encoded: EncodedImage, question: str, task: str):
+        """The LLM's input embeddings for one image and question, and the rows to pool ([1, tokens, hidden])."""
         import torch
 
         from .llm_precision import compute_dtype
@@ -238,19 +271,47 @@ class Segmenter:
 
         ids = self._prompt(task)
         question_ids = refer_ids(self.tokenizer, question, self.cfg.seg_token_id)
-        model = self._llm_model()
-        llm = model.llm
+        llm = self._llm_model().llm
         device = llm.embed_tokens.weight.device
         dtype = compute_dtype(self.llm_precision)
-        visual = torch.from_numpy(encoded.tensors["visual_tokens"][0]).to(device, dtype)
+        visual = _as_tensor(encoded.tensors["visual_tokens"])[0].to(device, dtype)
 
         def embed(token_ids):
             # The table may be stored in bf16 (exact for a bf16 checkpoint); the LLM computes in `dtype`.
             return llm.embed_tokens(torch.as_tensor(token_ids, dtype=torch.long, device=device)).to(dtype)
 
+        return assemble(ids, embed, visual, question_ids)
+
+    def pooled_description(self, encoded: EncodedImage, question: str, task: str = "reasoning"):
+        """The LLM step: mean of the last hidden states over the question tokens and [SEG] -> [1, hidden]."""
+        import torch
+
         with torch.inference_mode():
-            inputs_embeds, rows = assemble(ids, embed, visual, question_ids)
-            pooled = model.reason(inputs_embeds, rows).float()
+            inputs_embeds, rows = self._llm_inputs(encoded, question, task)
+            pooled = self._llm_model().reason(inputs_embeds, rows).float()
+        if self.low_memory:
+            self.model = None
+            gc.collect()
+        return pooled
+
+    def pooled_descriptions(self, encoded: Sequence[EncodedImage], question: str, task: str = "reasoning"):
+        """The LLM step for several images and one question in one forward pass -> [N, hidden].
+
+        Every prompt has the same length (same question, same number of image tokens), so no padding is needed.
+        int8 dynamic quantisation scales activations over the whole batch, which would make a tile's answer depend
+        on its neighbours: that variant (and a single image) runs one image at a time."""
+        import torch
+
+        if len(encoded) == 1 or self.llm_precision == "int8":
+            return torch.cat([self.pooled_description(e, question, task) for e in encoded])
+        with torch.inference_mode():
+            pairs = [self._llm_inputs(e, question, task) for e in encoded]
+            rows = pairs[0][1]
+            batch = torch.cat([embeds for embeds, _ in pairs])
+            llm = self._llm_model().llm
+            positions = torch.arange(batch.shape[1], device=batch.device)[None].expand(batch.shape[0], -1)
+            hidden = llm(inputs_embeds=batch, position_ids=positions).last_hidden_state
+            pooled = hidden[:, rows].mean(dim=1).float()
         if self.low_memory:
             self.model = None
             gc.collect()
@@ -258,21 +319,107 @@ class Segmenter:
 
     def segment(self, encoded: EncodedImage, question: str, task: str = "reasoning") -> MaskPrediction:
         """One question about an encoded image -> logits and mask at the image's own size."""
+        start = time.perf_counter()
+        pooled = _synchronised(self.pooled_description(encoded, question, task))
+        after_llm = time.perf_counter()
+        prediction = self._decode(encoded, pooled, after_llm - start)
+        release_free_heap()  # the LLM's activations (~0.6 GB at full size), freed but kept by the C allocator
+        return prediction
+
+    def segment_batch(self, encoded: Sequence[EncodedImage], question: str,
+                      task: str = "reasoning") -> list[MaskPrediction]:
+        """One question about several encoded images (tiles): one LLM pass for all, then one decoder run each."""
+        if not encoded:
+            return []
+        start = time.perf_counter()
+        pooled = _synchronised(self.pooled_descriptions(encoded, question, task))
+        llm_share = (time.perf_counter() - start) / len(encoded)
+        predictions = [self._decode(e, pooled[i:i + 1], llm_share) for i, e in enumerate(encoded)]
+        release_free_heap()
+        return predictions
+
+    def _decode(self, encoded: EncodedImage, pooled, llm_seconds: float) -> MaskPrediction:
         import torch
 
         start = time.perf_counter()
-        pooled = self.pooled_description(encoded, question, task)
-        after_llm = time.perf_counter()
         names = ("res5", "ms0", "ms1", "ms2", "mask_features")
         if self.sessions is not None:
-            feeds = {"pooled": pooled.cpu().numpy(), **{n: encoded.tensors[n] for n in names}}
-            canvas = self.sessions[1].run(feeds)["canvas_logits"]
+            decoder = self.sessions[1]
+            if decoder.device_bound:  # features (and pooled) read where they are; only the canvas comes back
+                feeds = {"pooled": pooled, **{n: encoded.tensors[n] for n in names}}
+                canvas = decoder.run_bound(feeds)["canvas_logits"]
+            else:
+                tensors = encoded.to_host().tensors
+                feeds = {"pooled": pooled.cpu().numpy(), **{n: tensors[n] for n in names}}
+                canvas = decoder.run(feeds)["canvas_logits"]
         else:
             device = pooled.device
             with torch.inference_mode():
-                canvas = self.model.decode(pooled, *(torch.from_numpy(encoded.tensors[n]).to(device) for n in names))
+                canvas = self.model.decode(pooled, *(_as_tensor(encoded.tensors[n]).to(device) for n in names))
             canvas = canvas.float().cpu().numpy()
         logits, mask = unletterbox(canvas[0, 0], encoded.letterbox)
         end = time.perf_counter()
-        return MaskPrediction(logits=logits, mask=mask, timings={"llm": after_llm - start, "decoder": end - after_llm},
+        return MaskPrediction(logits=logits, mask=mask, timings={"llm": llm_seconds, "decoder": end - start},
                               canvas_logits=canvas[0, 0])
+
+    # -- out of GPU memory -----------------------------------------------------------------------------------------
+    @property
+    def on_cuda(self) -> bool:
+        return self.device.startswith("CUDA")
+
+    def feature_nbytes(self) -> int:
+        """Bytes of one image's encoder outputs (fp32), from the encoder graph's output shapes; 0 when unknown."""
+        if self.sessions is None or self.sessions[0] is None:
+            return 0
+        total = 0
+        for output in self.sessions[0].session.get_outputs():
+            if not all(isinstance(d, int) for d in output.shape):
+                return 0
+            total += 4 * int(np.prod(output.shape))
+        return total
+
+    def to_cpu(self) -> None:
+        """Run on the CPU from now on (after the GPU ran out of memory): CPU sessions and a CPU LLM (precision
+        chosen as `auto` would on this CPU). Slow, but the run goes on instead of failing."""
+        import torch
+
+        from .gpu_memory import release_cached_memory
+        from .llm_precision import choose_precision, load_llm
+
+        if not self.on_cuda:
+            return
+        self.model = None if self.backend == "onnx" else self.model
+        self.sessions = None if self.backend == "onnx" else self.sessions
+        release_cached_memory()
+        if self.backend == "torch":
+            self.model = self.model.to("cpu", torch.float32)
+            self.llm_precision = "fp32"
+            self.device = "CPU (PyTorch eager; LLM fp32; moved from CUDA: out of GPU memory)"
+            return
+        from .onnx_runtime import describe_device
+
+        self.sessions, provider, self._graph_dir = self._open_graphs(self.model_dir, "cpu", self._graph_dir)
+        self._onnx_device = "cpu"
+        choice = choose_precision("auto", False, low_memory=self.low_memory)
+        self.llm_precision = choice.precision
+        if not self.low_memory:
+            self.model = load_llm(self.model_dir, choice.precision, "cpu")
+            self.llm_loads += 1
+        self.device = describe_device(provider, f"LLM {choice.label}; moved from CUDA: out of GPU memory")
+
+
+def _synchronised(pooled):
+    """Wait for the LLM's kernels on the GPU: the decoder (ONNX Runtime, its own stream) must wait for them anyway,
+    and waiting here makes the LLM's timing its own instead of the decoder's. Nothing to wait for on the CPU."""
+    if getattr(pooled, "is_cuda", False):
+        import torch
+
+        torch.cuda.current_stream(pooled.device).synchronize()
+    return pooled
+
+
+def _as_tensor(value):
+    """A torch tensor for a feature held as numpy (host) or already as a torch tensor (GPU)."""
+    import torch
+
+    return torch.from_numpy(value) if isinstance(value, np.ndarray) else value

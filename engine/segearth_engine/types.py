@@ -26,7 +26,11 @@ class Letterbox:
 
 @dataclass
 class EncodedImage:
-    """Question-independent encoder outputs of one image; cacheable and reusable across questions."""
+    """Question-independent encoder outputs of one image; cacheable and reusable across questions.
+
+    `tensors` are numpy arrays on the host, or torch CUDA tensors when the encoder ran on the GPU through IO binding
+    (so the LLM and the decoder read them where they are); `to_host()` gives the host copy.
+    """
 
     tensors: dict[str, Any]
     letterbox: Letterbox
@@ -35,6 +39,18 @@ class EncodedImage:
     @property
     def nbytes(self) -> int:
         return int(sum(getattr(t, "nbytes", 0) for t in self.tensors.values()))
+
+    @property
+    def on_device(self) -> bool:
+        """True when any tensor lives in GPU memory."""
+        return any(getattr(t, "is_cuda", False) for t in self.tensors.values())
+
+    def to_host(self) -> EncodedImage:
+        """The same features as numpy arrays (self when they already are: no copy)."""
+        if not self.on_device:
+            return self
+        tensors = {name: t.detach().cpu().numpy() if hasattr(t, "detach") else t for name, t in self.tensors.items()}
+        return EncodedImage(tensors=tensors, letterbox=self.letterbox, backend=self.backend)
 
 
 @dataclass

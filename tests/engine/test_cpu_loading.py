@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 import torch
 from safetensors import safe_open
@@ -66,3 +69,18 @@ def test_llm_only_load(tiny_model_dir, precision):
     assert all(p.is_meta for p in model.vision_tower.parameters())
     linears = [m for m in llm.layers.modules() if type(m) is torch.nn.Linear]
     assert (len(linears) == 0) == (precision == "int8")
+
+
+def test_embedding_table_is_mapped_from_the_checkpoint_not_copied(tiny_model_dir):
+    weights = os.path.realpath(tiny_model_dir / "model.safetensors")
+    model = load_llm(tiny_model_dir, "fp32")
+    table = model.llm.embed_tokens.weight
+    assert table.dtype == torch.bfloat16
+    assert torch.equal(table, SafetensorsFile(Path(weights)).read("model.embed_tokens.weight"))
+    address = table.untyped_storage().data_ptr()
+    mapped = []
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        if line.endswith(weights):
+            low, high = (int(x, 16) for x in line.split()[0].split("-"))
+            mapped.append(low <= address < high)
+    assert any(mapped), "the embedding table is not inside a mapping of the checkpoint file"

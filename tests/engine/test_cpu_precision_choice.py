@@ -43,7 +43,7 @@ def test_low_memory_order_keeps_the_fidelity_rules():
     assert sorted(LOW_MEMORY_ORDER) == sorted(AUTO_ORDER)
     assert "bf16" not in AUTO_ORDER or LOW_MEMORY_ORDER[0] == "bf16"
     assert [p for p in LOW_MEMORY_ORDER if p != "bf16"] == [p for p in AUTO_ORDER if p != "bf16"]
-    assert choose_precision("auto", cuda=True, low_memory=True).precision == "fp32"
+    assert choose_precision("auto", cuda=True, low_memory=True, cuda_bf16=False).precision == "fp32"
 
 
 def test_native_bf16_without_int8_kernels_gets_bf16():
@@ -66,7 +66,7 @@ def test_explicit_choice_is_kept_or_refused_with_a_reason():
 
 
 def test_cuda_keeps_fp32_and_refuses_int8():
-    assert choose_precision("auto", cuda=True).precision == "fp32"
+    assert choose_precision("auto", cuda=True, cuda_bf16=False).precision == "fp32"
     assert choose_precision("bf16", cuda=True).precision == "bf16"
     with pytest.raises(InputError, match="CPU variant"):
         choose_precision("int8", cuda=True)

@@ -135,7 +135,7 @@ class R2Segmenter:
 
     @staticmethod
     def _open_graphs(model_dir: Path, device: str, export_dir: str | Path | None):
-        from ..onnx_export import DECODER_FILE, ENCODER_FILE, check_graph_metadata, default_export_dir
+        from ..onnx_export import DECODER_FILE, ENCODER_FILE, check_graph_metadata, default_export_dir, open_or_reexport
         from ..onnx_runtime import create_session
         from .onnx_export import export_r2_onnx
 
@@ -143,14 +143,20 @@ class R2Segmenter:
         if not (folder / ENCODER_FILE).is_file() or not (folder / DECODER_FILE).is_file():
             log.info("no ONNX graphs for %s yet: exporting them to %s (once)", model_dir, folder)
             export_r2_onnx(model_dir, folder, overwrite=True)
-        sessions = []
-        for name, graph in ((ENCODER_FILE, "vision_encoder"), (DECODER_FILE, "mask_decoder")):
-            session = create_session(folder / name, device)
-            check_graph_metadata(session.metadata, model_dir, graph)
-            if session.metadata.get("segearth.family") != "SegEarth-R2":
-                raise ModelFilesError(f"{folder / name} is not a SegEarth-R2 graph; export the model again")
-            sessions.append(session)
-        return tuple(sessions), sessions[0].provider
+
+        def open_both():
+            sessions = []
+            for name, graph in ((ENCODER_FILE, "vision_encoder"), (DECODER_FILE, "mask_decoder")):
+                session = create_session(folder / name, device)
+                check_graph_metadata(session.metadata, model_dir, graph)
+                if session.metadata.get("segearth.family") != "SegEarth-R2":
+                    raise ModelFilesError(f"{folder / name} is not a SegEarth-R2 graph; export the model again")
+                sessions.append(session)
+            return tuple(sessions)
+
+        sessions = open_or_reexport(open_both, lambda: export_r2_onnx(model_dir, folder, overwrite=True),
+                                    managed=not export_dir)
+        return sessions, sessions[0].provider
 
     # -- inference -------------------------------------------------------------------------------------------------
     def encode(self, image: np.ndarray) -> EncodedImage:
