@@ -157,42 +157,10 @@ class _Run:
         if self.is_cancelled():
             raise Cancelled()
 
-    def tile_logits(self, grid: Grid, tile: Tile, fraction: float, share: float) -> tuple[np.ndarray, np.ndarray]:
-        self.check()
-        self.progress(fraction, "reading")
-        start = time.perf_counter()
-        window = grid.source_window(tile.col0, tile.row0, tile.width, tile.height)
-        rgb, valid = self.radiometry.read_rgb(self.source, window, (tile.height, tile.width))
-        self.timings["read"] += time.perf_counter() - start
-        if not valid.any():  # nothing to segment here: do not ask the model about nodata
-            return np.full((tile.height, tile.width), NODATA_LOGIT, dtype=np.float32), valid
-        key = _cache_key(self.source, window, (tile.height, tile.width), self.radiometry, self.segmenter)
-        encoded = self.cache.get(key) if self.cache is not None else None
-        if encoded is None:
-            self.progress(fraction + 0.1 * share, "encoding")
-            start = time.perf_counter()
-            encoded = self.segmenter.encode(rgb)
-            self.timings["encoder"] += time.perf_counter() - start
-            self.encoder_calls += 1
-            if self.cache is not None:
-                self.cache.put(key, encoded, getattr(encoded, "nbytes", None))
-        else:
-            self.cache_hits += 1
-        self.check()
-        self.progress(fraction + 0.6 * share, "reasoning")
-        prediction = self.segmenter.segment(encoded, self.request.question, self.request.task)
-        self.timings["llm"] += prediction.timings.get("llm", 0.0)
-        self.timings["decoder"] += prediction.timings.get("decoder", 0.0)
-        self.progress(fraction + 0.9 * share, "decoding")
-        return np.asarray(prediction.logits, dtype=np.float32), valid
-
     def group_logits(self, grid: Grid, group: list[tuple[int, Tile]],
                      share: float) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Several tiles at once: read each, encode the uncached ones, one LLM pass for all, one decoder run each.
-        A group of one is exactly `tile_logits`."""
-        if len(group) == 1:
-            index, tile = group[0]
-            return [self.tile_logits(grid, tile, index * share, share)]
+        """(logits, valid) of (index, tile) pairs: read each, encode the uncached ones, one LLM pass for all, one
+        decoder run each. A tile without valid input is not asked about: its logits are NODATA_LOGIT."""
         self.check()
         fraction, span = group[0][0] * share, share * len(group)
         self.progress(fraction, "reading")

@@ -1,6 +1,6 @@
 """What one Dask task computes: a batch of tiles of the plan -> per-tile logits and valid masks (or an error).
 
-The steps mirror pipeline._Run.tile_logits exactly (same window, same radiometry, same nodata shortcut), so blending
+The steps mirror pipeline._Run.group_logits exactly (same window, same radiometry, same nodata shortcut), so blending
 the outcomes gives the single-process answer. A tile's exception is caught and reported with its id, so one bad tile
 does not throw away its batch; an exception outside the tiles (model loading, opening the raster) fails the task and
 Dask retries it.
