@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-FULL_MODEL = ROOT / "models" / "full-random-seed0"
+from .common import ROOT, full_model, run_worker
+
 TARGET_TOKENS = 160
 BASE_QUESTION = "Where could a small plane land?"
 FILLER = " Look at the open fields."
@@ -105,19 +105,6 @@ def worker(config: str, model_dir: Path, out: Path) -> None:
     out.write_text(json.dumps(figures), encoding="utf-8")
 
 
-def _run_worker(config: str, model_dir: Path, tmp: Path) -> dict | None:
-    out = tmp / f"{abs(hash(config))}.json"
-    cmd = [sys.executable, "-m", "benchmarks.bench_cpu", "--worker", config, str(model_dir), str(out)]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
-    if proc.returncode != 0 or not out.is_file():
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        print(f"  {config}: not run ({' | '.join(tail)})")
-        return None
-    figures = json.loads(out.read_text(encoding="utf-8"))
-    figures["logits"] = np.load(out.with_suffix(".npy"))
-    return figures
-
-
 def _export(model_dir: Path) -> None:
     """Export the ONNX graphs once, in a subprocess of its own, before any timed configuration."""
     code = ("import sys; from segearth_engine.segmenter import Segmenter; "
@@ -149,12 +136,12 @@ def bench_model_dir(model_dir: Path, label: str) -> None:
     _export(model_dir)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for config, (_, precision, _) in CONFIGS.items():
+        for index, (config, (_, precision, _)) in enumerate(CONFIGS.items()):
             why_not = supported(precision) if precision != "auto" else None
             if why_not:
                 print(f"  {config}: skipped, {why_not}")
                 continue
-            figures = _run_worker(config, model_dir, Path(tmp))
+            figures = run_worker("benchmarks.bench_cpu", config, model_dir, Path(tmp) / f"{index}.json")
             if figures:
                 results[config] = figures
     if UPSTREAM not in results:
@@ -191,13 +178,7 @@ def main() -> None:
     if os.environ.get("SEGEARTH_BENCH_FULL") != "1":
         print("full-size CPU section skipped (set SEGEARTH_BENCH_FULL=1; ~10 min on 2 cores, ~8 GB RAM at peak)")
         return
-    folder = Path(os.environ.get("SEGEARTH_BENCH_MODEL") or FULL_MODEL)
-    if not (folder / "model.safetensors").is_file() and not (folder / "model.safetensors.index.json").is_file():
-        from segearth_engine.config import SegEarthConfig
-
-        start = time.perf_counter()
-        make_tiny_model(folder, seed=0, cfg=SegEarthConfig(), overwrite=True)
-        print(f"full-size random model written to {folder} in {time.perf_counter() - start:.0f} s (kept for reuse)")
+    folder = full_model()
     bench_model_dir(folder, f"full-size architecture ({folder.name})")
 
 

@@ -17,9 +17,7 @@ tiny model on the CPU (no figures worth reading: it checks the benchmark itself)
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,29 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+from segearth_engine.onnx_runtime import cuda_unavailable
+
+from .common import full_model, run_worker
+
 CONFIGS = {"ours (ONNX RT CUDA + LLM auto)": "onnx", "PyTorch eager fp32": "torch"}
 REFERENCE = "PyTorch eager fp32"
 TARGETS = {"cold_ms": 80.0, "warm_ms": 30.0, "speedup": 8.0, "peak_gb": 5.0}
 TILE_GRID = 4  # tiles per side of the tiled raster
 REPEAT = 10
-
-
-def cuda_missing() -> str | None:
-    """None when the CUDA path can run, else why not."""
-    try:
-        import onnxruntime
-    except ImportError:
-        return "onnxruntime is not installed"
-    if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
-        return "onnxruntime has no CUDAExecutionProvider (install onnxruntime-gpu on a machine with a CUDA GPU)"
-    try:
-        import torch
-    except ImportError:
-        return "torch is not installed"
-    if not torch.cuda.is_available():
-        return "torch sees no CUDA GPU"
-    return None
 
 
 class GpuMemoryPeak:
@@ -192,19 +176,6 @@ def worker(config: str, model_dir: Path, out: Path, device: str) -> None:
     out.write_text(json.dumps(figures), encoding="utf-8")
 
 
-def _run_worker(config: str, model_dir: Path, tmp: Path, device: str) -> dict | None:
-    out = tmp / f"{CONFIGS[config]}.json"
-    cmd = [sys.executable, "-m", "benchmarks.bench_gpu", "--worker", config, str(model_dir), str(out), device]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
-    if proc.returncode != 0 or not out.is_file():
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        print(f"  {config}: not run ({' | '.join(tail)})")
-        return None
-    figures = json.loads(out.read_text(encoding="utf-8"))
-    figures["logits"] = np.load(out.with_suffix(".npy"))
-    return figures
-
-
 def _gpu_name() -> str:
     import torch
 
@@ -221,7 +192,8 @@ def bench_model_dir(model_dir: Path, label: str, device: str = "cuda") -> dict:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for config in CONFIGS:
-            figures = _run_worker(config, model_dir, Path(tmp), device)
+            figures = run_worker("benchmarks.bench_gpu", config, model_dir, Path(tmp) / f"{CONFIGS[config]}.json",
+                                 device)
             if figures:
                 results[config] = figures
     ours_name = next(iter(CONFIGS))
@@ -258,26 +230,12 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return 1.0 if union == 0 else float(np.logical_and(a, b).sum() / union)
 
 
-def _full_model() -> Path:
-    from benchmarks.bench_cpu import FULL_MODEL
-
-    folder = Path(os.environ.get("SEGEARTH_BENCH_MODEL") or FULL_MODEL)
-    if not (folder / "model.safetensors").is_file() and not (folder / "model.safetensors.index.json").is_file():
-        from segearth_engine.config import SegEarthConfig
-        from segearth_engine.tiny import make_tiny_model
-
-        start = time.perf_counter()
-        make_tiny_model(folder, seed=0, cfg=SegEarthConfig(), overwrite=True)
-        print(f"full-size random model written to {folder} in {time.perf_counter() - start:.0f} s (kept for reuse)")
-    return folder
-
-
 def main() -> None:
-    why_not = cuda_missing()
+    why_not = cuda_unavailable()
     if why_not:
         print(f"GPU section skipped: {why_not}")
         return
-    folder = _full_model()
+    folder = full_model()
     bench_model_dir(folder, f"full-size architecture ({folder.name})")
 
 

@@ -80,6 +80,24 @@ class Session:
         return outputs
 
 
+def cuda_unavailable() -> str | None:
+    """None when the CUDA path can run here (ONNX Runtime's CUDA provider and torch with CUDA: ONNX Runtime runs the
+    graphs, torch holds the features on the device and runs the LLM), else why not."""
+    try:
+        import onnxruntime
+    except ImportError:
+        return "onnxruntime is not installed"
+    if CUDA not in onnxruntime.get_available_providers():
+        return "onnxruntime has no CUDAExecutionProvider here (CPU build or no CUDA GPU; install onnxruntime-gpu)"
+    try:
+        import torch
+    except ImportError:
+        return "torch is not installed"
+    if not torch.cuda.is_available():
+        return "torch sees no CUDA GPU here (CPU build or no driver)"
+    return None
+
+
 def physical_cores() -> int:
     """Physical cores (hyper-threads share execution units, so more threads only add contention)."""
     try:
