@@ -253,6 +253,8 @@ class SegEarthPlugin:
         self.result_layers.append(layer.id())
         self.dock.add_history(request.layer_id, request.question, request.task)
         count = layer.featureCount()
+        for note in getattr(result, "notes", ()):  # e.g. out of GPU memory: the run went on on the CPU
+            self.message(note, "warning")
         self.dock.set_answer(answer)
         if targets is None:
             self.dock.set_stage(tr("Done: {} polygons").format(count))

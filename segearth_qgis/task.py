@@ -60,6 +60,7 @@ class SegmentTask(QgsTask):
             self.result = pipeline.segment_raster(self.source, segmenter, self.request.to_engine(pipeline),
                                                   progress=self._progress, is_cancelled=self.isCanceled,
                                                   cache=self.holder.cache())
+            self.device = self.result.device or self.device  # changed if the run moved from the GPU to the CPU
             return not self.isCanceled()
         except Cancelled:
             self.cancelled = True

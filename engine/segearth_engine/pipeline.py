@@ -93,6 +93,7 @@ class SegmentationResult:
     probability: np.ndarray | None = None
     timings: dict[str, float] = field(default_factory=dict)
     answer: str | None = None  # multi-target models (SegEarth-R2): the generated text answer
+    notes: list[str] = field(default_factory=list)  # what the user should know about how it ran (e.g. GPU -> CPU)
     targets: list[str] = field(default_factory=list)  # ... and the phrase of each target, in answer order
 
     @property
@@ -152,6 +153,7 @@ class _Run:
         self.timings = {"read": 0.0, "encoder": 0.0, "llm": 0.0, "decoder": 0.0, "vectorise": 0.0}
         self.encoder_calls = 0
         self.cache_hits = 0
+        self.notes: list[str] = []
 
     def check(self) -> None:
         if self.is_cancelled():
@@ -236,7 +238,8 @@ def _process_tiles(run: _Run, grid: Grid, layout: TileLayout, total: int, stitch
                 done.extend(run.group_logits(grid, pending[len(done):len(done) + batch], share))
             return done
 
-        run_with_oom_fallback(step, outcome.batch, to_cpu=to_cpu if not outcome.on_cpu else None, outcome=outcome)
+        run_with_oom_fallback(step, outcome.batch, to_cpu=to_cpu if not outcome.on_cpu else None,
+                              notify=run.notes.append, outcome=outcome)
         for (_, tile), (logits, valid) in zip(pending, done, strict=True):
             stitcher.add(tile, logits, valid)
         pending.clear()
@@ -297,6 +300,6 @@ def segment_raster(source: RasterSource, segmenter, request: SegmentationRequest
             window=window, mode=request.mode, model=getattr(segmenter, "model_id", ""),
             device=getattr(segmenter, "device", ""), tiles=min(total, len(layout)), tiles_total=len(layout),
             encoder_calls=run.encoder_calls, cache_hits=run.cache_hits, mask=getattr(store, "mask", None),
-            probability=getattr(store, "probability", None), timings=run.timings)
+            probability=getattr(store, "probability", None), timings=run.timings, notes=run.notes)
     finally:
         store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from ..errors import InputError
@@ -99,6 +100,8 @@ def _run(args: argparse.Namespace) -> int:
                      "model": result.model, "mode": args.mode, "area_m2": 0.0, "mean_prob": 0.0, "pixels": 0},
                      overwrite=args.overwrite, details=details)
     elapsed = time.perf_counter() - start
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     print(f"{len(result.features)} polygons, {result.area_m2:,.0f} m², {result.tiles} tile(s), "
           f"encoder {result.encoder_calls}x, device {result.device}, {elapsed:.1f} s -> {args.out}")
     return 0

@@ -57,6 +57,7 @@ def test_batches_shrink_then_the_run_goes_on(tiny_onnx_segmenter, wide_raster, l
     # 4 tiles (3 valid) fail; then 2 at a time: [t0, t1 (nodata)] encodes one, [t2, t3] two
     assert pressured.moves == 0 and pressured.batches == [3, 1, 2]
     assert np.array_equal(result.mask, reference.mask) and result.encoder_calls == reference.encoder_calls
+    assert result.notes == []  # halving the batch is not worth a message
 
 
 def test_one_tile_too_many_moves_to_the_cpu(tiny_onnx_segmenter, wide_raster, limited_session):  # noqa: F811
@@ -65,3 +66,4 @@ def test_one_tile_too_many_moves_to_the_cpu(tiny_onnx_segmenter, wide_raster, li
     result = _run(pressured, wide_raster, 2)
     assert pressured.moves == 1 and not pressured.on_cuda
     assert np.array_equal(result.mask, reference.mask)
+    assert len(result.notes) == 1 and "continuing on the CPU" in result.notes[0]  # the user is told
