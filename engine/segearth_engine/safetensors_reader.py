@@ -93,7 +93,8 @@ class SafetensorsFile:
     def map(self, name: str) -> torch.Tensor:
         """One tensor in its stored dtype, backed by a private mapping of the file: pages are read when touched.
 
-        Copy-on-write, so a write never reaches the file; the mapping lives as long as the tensor.
+        Copy-on-write, so a write never reaches the file; the mapping lives as long as the tensor. The file must be
+        replaced, not truncated in place, while mapped (downloads and our writers rename new files into place).
         """
         import torch
 

@@ -7,6 +7,7 @@ released checkpoint, only narrower. Their masks mean nothing: they exist to exer
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,11 +73,20 @@ def redraw_parameters(model: torch.nn.Module, generator: torch.Generator) -> Non
 
 
 def save_weights(state: Mapping[str, torch.Tensor], path: Path, dtype: torch.dtype) -> None:
-    """Write a checkpoint-named state dict as one safetensors file, floats in the release's `dtype`."""
+    """Write a checkpoint-named state dict as one safetensors file, floats in the release's `dtype`.
+
+    Written beside and renamed into place: a process that has the old file's embedding table mapped keeps reading
+    the old file, where truncating it in place would crash that process (SIGBUS).
+    """
     from safetensors.torch import save_file
 
     tensors = {k: (v.to(dtype) if v.is_floating_point() else v).contiguous() for k, v in state.items()}
-    save_file(tensors, str(path), metadata={"format": "pt"})
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        save_file(tensors, str(tmp), metadata={"format": "pt"})
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def is_test_model(model_dir: str | Path) -> bool:
