@@ -4,8 +4,9 @@ pytest-qgis creates QgsApplication in its own `pytest_load_initial_conftests`, b
 points QGIS_CUSTOM_CONFIG_PATH and QSettings at `<rootdir>/.qgis-settings` (QGIS3.ini, qgis.db, qgis-auth.db, ...).
 A conftest is too late to change that, so this plugin is loaded with `-p` and wraps that hook: pytest-qgis's own
 settings loader then runs unchanged, but sees a temporary folder as its root directory. The folder is deleted when
-pytest ends. If a pytest-qgis upgrade renames the loader, the run stops with a message instead of silently writing
-into the repository again.
+pytest ends, and so are the empty `QGIS3-*` folders that QgsApplication leaves in the system temp folder (one per run,
+never removed by QGIS itself). If a pytest-qgis upgrade renames the loader, the run stops with a message instead of
+silently writing into the repository again.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 _FOLDER: Path | None = None
+_QGIS_TEMP_BEFORE: set[Path] = set()
 
 
 class _RootOverride:
@@ -37,7 +39,7 @@ def sandbox_folder() -> Path | None:
 
 
 def _redirect() -> None:
-    global _FOLDER
+    global _FOLDER, _QGIS_TEMP_BEFORE
     try:
         from pytest_qgis import plugin as pytest_qgis_plugin
     except ImportError:  # no pytest-qgis: nothing writes QGIS settings
@@ -49,6 +51,7 @@ def _redirect() -> None:
     if getattr(original, "segearth_sandbox", False):
         return
     _FOLDER = Path(tempfile.mkdtemp(prefix="segearth-pytest-qgis-"))
+    _QGIS_TEMP_BEFORE = set(Path(tempfile.gettempdir()).glob("QGIS3-*"))
 
     def load_into_sandbox(config: pytest.Config) -> None:
         original(_RootOverride(config, _FOLDER))
@@ -65,5 +68,11 @@ def pytest_load_initial_conftests(early_config, parser, args):
 
 
 def pytest_unconfigure(config) -> None:
-    if _FOLDER is not None:
-        shutil.rmtree(_FOLDER, ignore_errors=True)
+    if _FOLDER is None:
+        return
+    shutil.rmtree(_FOLDER, ignore_errors=True)
+    for leftover in set(Path(tempfile.gettempdir()).glob("QGIS3-*")) - _QGIS_TEMP_BEFORE:
+        try:
+            leftover.rmdir()  # empty ones only: a folder with files may belong to a QGIS still running
+        except OSError:
+            pass
