@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -171,10 +171,11 @@ def our_prefix(checkpoint_name: str) -> str:
 
 
 def iter_checkpoint_tensors(model_dir: Path, num_heads: int, parts: Iterable[str] | None = None,
-                            mapped: Collection[str] = ()) -> Iterator[tuple[str, torch.Tensor]]:
+                            mapped: MapIf | None = None) -> Iterator[tuple[str, torch.Tensor]]:
     """(our name, tensor in its stored dtype) one checkpoint tensor at a time; `lm_head` and unwanted parts skipped.
 
-    Checkpoint tensors named in `mapped` come memory-mapped from the file instead of read (SafetensorsFile.map).
+    Checkpoint tensors for which `mapped(name)` is true come memory-mapped from the file instead of read
+    (SafetensorsFile.map).
     """
     from .modeling.phi import phi_tensors_from_checkpoint
     from .safetensors_reader import SafetensorsFile
@@ -185,7 +186,7 @@ def iter_checkpoint_tensors(model_dir: Path, num_heads: int, parts: Iterable[str
         for name in reader.keys():
             if name in UNUSED_CHECKPOINT_KEYS or (wanted is not None and our_prefix(name) not in wanted):
                 continue
-            tensor = reader.map(name) if name in mapped else reader.read(name)
+            tensor = reader.map(name) if mapped is not None and mapped(name) else reader.read(name)
             ours = _map_non_llm(name)
             if ours is not None:
                 yield ours, tensor
@@ -196,11 +197,12 @@ def iter_checkpoint_tensors(model_dir: Path, num_heads: int, parts: Iterable[str
 
 DtypeFor = Callable[[str], "torch.dtype"]
 ModuleReady = Callable[["torch.nn.Module", str, "torch.nn.Module"], None]
+MapIf = Callable[[str], bool]
 
 
 def load_weights(model: torch.nn.Module, model_dir: Path, num_heads: int, dtype: torch.dtype | DtypeFor,
                  parts: Iterable[str] | None = None, on_module_ready: ModuleReady | None = None,
-                 mapped: Collection[str] = ()) -> None:
+                 mapped: MapIf | None = None) -> None:
     """Fill `model` (built on the meta device) from the snapshot's safetensors, streaming tensor by tensor.
 
     The whole file is always checked against the whole model first; `parts` (our top-level module names) limits what
@@ -208,7 +210,8 @@ def load_weights(model: torch.nn.Module, model_dir: Path, num_heads: int, dtype:
     Each tensor is read, converted to `dtype` (or `dtype(name)`) and assigned before the next is read, so the peak
     is the runtime model plus one tensor. `on_module_ready(model, name, module)` is called as soon as all of a
     module's own tensors are in place (the int8 LLM quantises each linear layer there, before the next layer is read).
-    `mapped`: checkpoint names to memory-map rather than read (kept mapped when `dtype` keeps their stored dtype).
+    `mapped(checkpoint name)`: memory-map that tensor rather than read it (it stays mapped, not copied, when `dtype`
+    keeps its stored dtype and it is not split).
     """
     check_layout(checkpoint_layout(weight_files(model_dir)), expected_layout(model, num_heads))
     targets = load_targets(model, parts)

@@ -7,13 +7,14 @@ cost once the encoder is cached. On a CPU the choice is:
 - "bf16": only where the CPU computes bf16 natively (avx512_bf16 / amx_bf16 on x86, the bf16 feature on ARM);
   elsewhere it is emulated and slower than fp32, so it is refused.
 - "fp32": the reference.
-The embedding table stays in bf16 in every variant: its rows are looked up, not multiplied, and bf16 -> fp32 is
-exact; it is memory-mapped from the checkpoint, so only the rows of the prompt's tokens are ever resident (no fp32
-copy, no bf16 copy: ~200 MB). "auto" takes the first supported variant of `AUTO_ORDER`; a variant enters
-`AUTO_ORDER` only while its masks stay within `FIDELITY_BOUNDS` of fp32 PyTorch (asserted on the tiny model by
-tests/engine/test_cpu_fidelity.py, measured at full size by benchmarks/bench_cpu.py). In low-memory mode the LLM is
-loaded again for every question, and int8 re-quantises all of Phi on each load (~20 s), so there "auto" puts a
-native bf16 first (`LOW_MEMORY_ORDER`: the same variants, so the same fidelity rules).
+The embedding table stays in bf16 in every variant: its rows are looked up, not multiplied, and bf16 -> fp32 is exact;
+it is memory-mapped from the checkpoint, so only the rows of the prompt's tokens are ever resident (no fp32 copy, no
+bf16 copy: ~200 MB). In bf16 the layers are mapped too (all but the split qkv), so loading copies little. "auto" takes
+the first supported variant of `AUTO_ORDER`; a variant enters `AUTO_ORDER` only while its masks stay within
+`FIDELITY_BOUNDS` of fp32 PyTorch (asserted on the tiny model by tests/engine/test_cpu_fidelity.py, measured at full
+size by benchmarks/bench_cpu.py). In low-memory mode the LLM is loaded again for every question, and int8 re-quantises
+all of Phi on each load (~20 s), so there "auto" puts a native bf16 first (`LOW_MEMORY_ORDER`: the same variants, so the
+same fidelity rules).
 """
 
 from __future__ import annotations
@@ -190,8 +191,12 @@ def load_llm(model_dir: Path, precision: str, device: str = "cpu") -> SegEarthR1
     def dtype_for(name: str) -> torch.dtype:
         return torch.bfloat16 if name == EMBEDDING and device == "cpu" else runtime
 
-    # On the CPU the bf16 table is used as stored: mapped from the file, only the looked-up rows become resident.
-    mapped = (EMBEDDING_IN_CHECKPOINT,) if device == "cpu" else ()
+    # On the CPU, tensors used as stored are mapped from the file, not copied: the bf16 embedding table always (only
+    # the looked-up rows are ever read), and in bf16 every tensor but the split qkv. Mapped pages are the page
+    # cache's: loading is a mapping, and under memory pressure the kernel drops them instead of swapping.
+    mapped = None
+    if device == "cpu":
+        mapped = (lambda name: True) if precision == "bf16" else EMBEDDING_IN_CHECKPOINT.__eq__
     if precision != "int8":
         model = load_model(model_dir, dtype_for, parts=("llm",), mapped=mapped)
         return model.to(device) if device != "cpu" else model

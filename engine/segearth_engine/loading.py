@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +12,7 @@ from .errors import ModelFilesError
 if TYPE_CHECKING:
     import torch
 
-    from .checkpoint import DtypeFor, ModuleReady
+    from .checkpoint import DtypeFor, MapIf, ModuleReady
     from .modeling.segearth_r1 import SegEarthR1
 
 
@@ -36,12 +36,12 @@ def _restore_computed_buffers(model: SegEarthR1) -> None:
 
 def load_model(model_dir: str | Path, dtype: torch.dtype | DtypeFor | None = None,
                parts: Iterable[str] | None = None, on_module_ready: ModuleReady | None = None,
-               mapped: Collection[str] = ()) -> SegEarthR1:
+               mapped: MapIf | None = None) -> SegEarthR1:
     """Our model with the folder's weights (all of them, or only `parts`), in `dtype` (float32 by default).
 
     `dtype` may be a function of the tensor name (e.g. the embedding table kept in bf16); `on_module_ready` is
     passed to `checkpoint.load_weights` (per-module post-processing while streaming, e.g. int8 quantisation), and
-    so is `mapped` (checkpoint names to memory-map instead of read).
+    so is `mapped` (which checkpoint tensors to memory-map instead of read).
     """
     import torch
 

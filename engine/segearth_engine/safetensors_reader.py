@@ -1,11 +1,11 @@
 """Read safetensors tensors one at a time with plain reads, so loading never holds two copies of the weights.
 
-Why not `safetensors.safe_open`: it memory-maps the whole file and the pages it touches stay resident (and count in
-RSS) for as long as the handle is open, on top of the converted copies we keep; loading the fp32 LLM that way peaked
-at 9.2 GB for a 5.2 GB model. Here each tensor is read into its own buffer, converted, and the buffer freed, so the
-peak is the runtime model plus one tensor. A tensor used as stored and only looked up (the LLM's embedding table)
-can instead be mapped on its own (`map`): only the rows a question touches are ever read into memory. The format is a
-little-endian u64 header length, a JSON header (name -> dtype, shape, data_offsets) and the raw data; every entry is
+Why not `safetensors.safe_open`: it memory-maps the whole file and the pages it touches stay resident (and count in RSS)
+for as long as the handle is open, on top of the converted copies we keep; loading the fp32 LLM that way peaked at 9.2
+GB for a 5.2 GB model. Here each tensor is read into its own buffer, converted, and the buffer freed, so the peak is the
+runtime model plus one tensor. A tensor used as stored (the bf16 embedding table, every bf16 LLM tensor that is not
+split) can instead be mapped on its own (`map`): pages are read when touched and belong to the page cache. The format is
+a little-endian u64 header length, a JSON header (name -> dtype, shape, data_offsets) and the raw data; every entry is
 checked against the file before it is read.
 """
 

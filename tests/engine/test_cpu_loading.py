@@ -71,16 +71,30 @@ def test_llm_only_load(tiny_model_dir, precision):
     assert (len(linears) == 0) == (precision == "int8")
 
 
+def _in_a_mapping_of(tensor: torch.Tensor, path: str) -> bool:
+    address = tensor.untyped_storage().data_ptr()
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        if line.endswith(path):
+            low, high = (int(x, 16) for x in line.split()[0].split("-"))
+            if low <= address < high:
+                return True
+    return False
+
+
 def test_embedding_table_is_mapped_from_the_checkpoint_not_copied(tiny_model_dir):
     weights = os.path.realpath(tiny_model_dir / "model.safetensors")
     model = load_llm(tiny_model_dir, "fp32")
     table = model.llm.embed_tokens.weight
     assert table.dtype == torch.bfloat16
     assert torch.equal(table, SafetensorsFile(Path(weights)).read("model.embed_tokens.weight"))
-    address = table.untyped_storage().data_ptr()
-    mapped = []
-    for line in Path("/proc/self/maps").read_text().splitlines():
-        if line.endswith(weights):
-            low, high = (int(x, 16) for x in line.split()[0].split("-"))
-            mapped.append(low <= address < high)
-    assert any(mapped), "the embedding table is not inside a mapping of the checkpoint file"
+    assert _in_a_mapping_of(table, weights), "the embedding table is not inside a mapping of the checkpoint file"
+    assert not _in_a_mapping_of(model.llm.layers[0].mlp.fc1.weight, weights)  # fp32: converted copies
+
+
+def test_bf16_layers_are_mapped_except_the_split_qkv(tiny_model_dir):
+    weights = os.path.realpath(tiny_model_dir / "model.safetensors")
+    layer = load_llm(tiny_model_dir, "bf16").llm.layers[3]
+    reader = SafetensorsFile(Path(weights))
+    assert torch.equal(layer.mlp.fc1.weight, reader.read("model.layers.3.mlp.fc1.weight"))
+    assert _in_a_mapping_of(layer.mlp.fc1.weight, weights) and _in_a_mapping_of(layer.self_attn.dense.bias, weights)
+    assert not _in_a_mapping_of(layer.self_attn.q_proj.weight, weights)  # split per head: a copy
