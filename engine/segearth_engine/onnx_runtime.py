@@ -32,7 +32,7 @@ class Session:
 
     def run(self, feeds: dict[str, Any]) -> dict[str, Any]:
         names = [o.name for o in self.session.get_outputs()]
-        return dict(zip(names, self.session.run(names, feeds), strict=True))
+        return dict(zip(names, self.session.run(names, feeds, run_options()), strict=True))
 
     @property
     def device_bound(self) -> bool:
@@ -71,7 +71,7 @@ class Session:
                 binding.bind_output(node.name, "cpu")
         if from_torch:  # torch wrote the inputs on its own stream; ONNX Runtime reads them on its stream
             torch.cuda.current_stream(device_id).synchronize()
-        self.session.run_with_iobinding(binding)  # synchronises ONNX Runtime's stream before it returns
+        self.session.run_with_iobinding(binding, run_options())  # synchronises ONNX Runtime's stream on return
         names = [o.name for o in self.session.get_outputs()]
         for name, value in zip(names, binding.get_outputs(), strict=True):
             if name not in outputs:
@@ -178,24 +178,33 @@ def cuda_provider_options(device_id: int = 0, gpu_mem_limit_mb: float | None = N
     return options
 
 
+def run_options():
+    """Options of every run: the CPU arena gives back what it holds when the run ends (see cpu_session_options)."""
+    options = import_onnxruntime().RunOptions()
+    options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+    return options
+
+
 def cpu_session_options(ort):
     """Session options for a laptop CPU: memory bounded and no busy threads left behind.
 
     - all graph optimisations; intra-op threads = physical cores (hyper-threads only add contention);
-    - no CPU memory arena: with it the full-size encoder kept its 5.2 GB peak resident for the life of the session;
-      without it the peak is 3.9 GB and 2.7 GB stay resident between images, at the same speed (2-core EPYC);
-    - no spinning: ONNX Runtime's idle threads otherwise spin after each run and steal the cores the LLM (PyTorch,
-      same process) runs on next;
     - no planned buffer reuse: the planner hands a freed buffer on to a later tensor of the same size, which keeps it
       allocated until that tensor dies; through Swin's identical blocks those chains held the full-size encoder's
-      run at +1.2 GB over its weights, against +0.8 GB without (whole question 3.66 -> 3.24 GB peak, 2-core EPYC).
-      The price is paid once per image: the C allocator maps fresh pages for tensors over 32 MB, ~2 s of page faults
-      per full-size encoding (11.3 vs 9.3 s); later questions on a cached image do not pay it.
+      run at +1.2 GB over its weights;
+    - the CPU arena on, and shrunk after every run (`run_options`): the arena serves the run's many short-lived
+      tensors from memory it already holds, and gives back what it holds when the run ends. Without an arena each
+      tensor over 32 MB was fresh memory from the C library, ~2.7 M page faults (+3 s) per full-size encoding; without
+      the shrinking, the arena kept the run's peak resident for the life of the session. Full-size encoder on a
+      2-core EPYC: 8.7 s and +0.3 GB over its weights, against 11.7 s / +0.6 GB (no arena) and 10.2 s / +1.2 GB
+      (no arena, planned reuse);
+    - no spinning: ONNX Runtime's idle threads otherwise spin after each run and steal the cores the LLM (PyTorch,
+      same process) runs on next.
     """
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = physical_cores()
-    options.enable_cpu_mem_arena = False
+    options.enable_cpu_mem_arena = True
     options.enable_mem_reuse = False
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.add_session_config_entry("session.inter_op.allow_spinning", "0")
