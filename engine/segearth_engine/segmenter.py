@@ -240,7 +240,7 @@ class Segmenter:
             if self.low_memory:
                 self.sessions = (None, self.sessions[1])
                 gc.collect()
-            release_free_heap()  # the run's activations (~1 GB at full size), freed but kept by the C allocator
+            release_free_heap()  # what the run freed but the C allocator would keep
         else:
             device = next(self.model.parameters()).device
             with torch.inference_mode():
@@ -323,7 +323,7 @@ class Segmenter:
         pooled = _synchronised(self.pooled_description(encoded, question, task))
         after_llm = time.perf_counter()
         prediction = self._decode(encoded, pooled, after_llm - start)
-        release_free_heap()  # the LLM's activations (~0.6 GB at full size), freed but kept by the C allocator
+        release_free_heap()  # the LLM's activations, freed but kept by the C allocator (~0.6 GB at full size)
         return prediction
 
     def segment_batch(self, encoded: Sequence[EncodedImage], question: str,
