@@ -54,7 +54,7 @@ def _question(seg) -> tuple[str, int]:
     The test models' tokenizer (trained on a tiny corpus) splits the fixed prompt into more tokens than Phi-1.5's
     does, so the LLM input can exceed the target even with the short base question; the table prints the count.
     """
-    from segearth_engine.prompt import refer_ids
+    from segearth_engine.models.r1.prompt import refer_ids
 
     fixed = len(seg._prompt("reasoning")) - 1 + seg.cfg.num_visual_tokens  # <refer> replaced by the question
     question = BASE_QUESTION
@@ -75,8 +75,8 @@ def worker(config: str, model_dir: Path, out: Path) -> None:
     """One configuration in this process: load, cold question, warm question; figures to out.json, logits to .npy."""
     import torch
 
-    from segearth_engine.preprocess import prepare_image
-    from segearth_engine.segmenter import Segmenter
+    from segearth_engine.models.r1.preprocess import prepare_image
+    from segearth_engine.models.r1.segmenter import Segmenter
 
     backend, precision, low_memory = CONFIGS[config]
     seg, load_s = _timed(lambda: Segmenter.from_pretrained(model_dir, backend=backend, device="cpu",
@@ -107,7 +107,7 @@ def worker(config: str, model_dir: Path, out: Path) -> None:
 
 def _export(model_dir: Path) -> None:
     """Export the ONNX graphs once, in a subprocess of its own, before any timed configuration."""
-    code = ("import sys; from segearth_engine.segmenter import Segmenter; "
+    code = ("import sys; from segearth_engine.models.r1.segmenter import Segmenter; "
             "print(Segmenter._open_graphs(__import__('pathlib').Path(sys.argv[1]), 'cpu', None)[2])")
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code, str(model_dir)], cwd=ROOT, check=True, stdout=subprocess.PIPE,
@@ -119,8 +119,8 @@ def _export(model_dir: Path) -> None:
 
 
 def _cpu_description() -> str:
-    from segearth_engine.llm_precision import cpu_flags, int8_engine, native_bf16
-    from segearth_engine.onnx_runtime import physical_cores
+    from segearth_engine.runtime.llm_precision import cpu_flags, int8_engine, native_bf16
+    from segearth_engine.runtime.onnx_runtime import physical_cores
 
     from .bench_model import _cpu_name
 
@@ -130,7 +130,7 @@ def _cpu_description() -> str:
 
 
 def bench_model_dir(model_dir: Path, label: str) -> None:
-    from segearth_engine.llm_precision import FIDELITY_BOUNDS, supported
+    from segearth_engine.runtime.llm_precision import FIDELITY_BOUNDS, supported
 
     print(f"{label}: 1000x700 image, ~{TARGET_TOKENS}-token prompt; {_cpu_description()}")
     _export(model_dir)
@@ -171,7 +171,7 @@ def bench_model_dir(model_dir: Path, label: str) -> None:
 
 
 def main() -> None:
-    from segearth_engine.tiny import make_tiny_model
+    from segearth_engine.tiny_models.r1 import make_tiny_model
 
     with tempfile.TemporaryDirectory() as tmp:
         bench_model_dir(make_tiny_model(Path(tmp) / "tiny", seed=0), "tiny model (random weights)")

@@ -26,7 +26,7 @@ RSS_SIZES = (6000, 12000)
 
 
 def _tiny_model(folder: Path) -> Path:
-    from segearth_engine.tiny import make_tiny_model
+    from segearth_engine.tiny_models.r1 import make_tiny_model
 
     model = folder / "tiny"
     if not (model / "config.json").is_file():
@@ -67,7 +67,7 @@ def _warm(client, model: Path) -> None:
 def bench_throughput(model: Path, folder: Path) -> None:
     from segearth_engine.distributed.cluster import open_client
     from segearth_engine.distributed.runner import run_on_cluster
-    from segearth_engine.pipeline import SegmentationRequest
+    from segearth_engine.pipeline.raster import SegmentationRequest
 
     raster = _write(folder / "textured.tif", 1200, 2600)  # 2 x 3 tiles
     request = SegmentationRequest(QUESTION, mode="tiled")
@@ -90,7 +90,7 @@ def _rss_child(raster: str, model: str, out: str) -> None:
 
     from segearth_engine.distributed.cluster import open_client
     from segearth_engine.distributed.runner import run_on_cluster
-    from segearth_engine.pipeline import SegmentationRequest
+    from segearth_engine.pipeline.raster import SegmentationRequest
 
     with open_client(workers=2) as client:
         start = time.perf_counter()

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from segearth_engine.onnx_runtime import cuda_unavailable
+from segearth_engine.runtime.onnx_runtime import cuda_unavailable
 
 from .common import full_model, run_worker
 
@@ -124,7 +124,7 @@ def _tiled_raster(path: Path, resolution: float, tile: int, overlap: int, grid: 
 
 def _tiled(seg, tmp: Path, cuda: bool, grid: int) -> dict:
     from segearth_engine.geo.rasterio_source import RasterioSource
-    from segearth_engine.pipeline import SegmentationRequest, auto_batch_size, segment_raster
+    from segearth_engine.pipeline.raster import SegmentationRequest, auto_batch_size, segment_raster
 
     request = SegmentationRequest("all solar farms", mode="tiled")
     figures = {"batch": auto_batch_size(seg, request), "grid": grid}
@@ -147,7 +147,7 @@ def _tiled(seg, tmp: Path, cuda: bool, grid: int) -> dict:
 def worker(config: str, model_dir: Path, out: Path, device: str) -> None:
     """One configuration in this process; figures to out.json, the view's logits to out.npy."""
     from benchmarks.bench_cpu import _question
-    from segearth_engine.segmenter import Segmenter
+    from segearth_engine.models.r1.segmenter import Segmenter
 
     cuda = device == "cuda"
     backend = CONFIGS[config]
@@ -240,7 +240,7 @@ def main() -> None:
 
 
 def dry_run_cpu() -> None:
-    from segearth_engine.tiny import make_tiny_model
+    from segearth_engine.tiny_models.r1 import make_tiny_model
 
     with tempfile.TemporaryDirectory() as tmp:
         bench_model_dir(make_tiny_model(Path(tmp) / "tiny", seed=0), "tiny model, dry run on the CPU", "cpu")

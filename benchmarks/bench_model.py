@@ -39,7 +39,7 @@ def _cpu_name() -> str:
 
 
 def bench_stages(model_dir: Path, label: str, repeat: int = 3) -> None:
-    from segearth_engine.segmenter import Segmenter
+    from segearth_engine.models.r1.segmenter import Segmenter
 
     rng = np.random.default_rng(0)
     image = rng.integers(0, 256, (700, 1000, 3), dtype=np.uint8)
@@ -64,12 +64,12 @@ def bench_stages(model_dir: Path, label: str, repeat: int = 3) -> None:
 
 
 def main() -> None:
-    from segearth_engine.tiny import make_tiny_model
+    from segearth_engine.tiny_models.r1 import make_tiny_model
 
     with tempfile.TemporaryDirectory() as tmp:
         bench_stages(make_tiny_model(Path(tmp) / "tiny", seed=0), "tiny model (random weights)")
     if os.environ.get("SEGEARTH_BENCH_FULL") == "1":
-        from segearth_engine.config import SegEarthConfig
+        from segearth_engine.models.r1.config import SegEarthConfig
 
         from .bench_cpu import FULL_MODEL
 

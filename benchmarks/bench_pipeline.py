@@ -24,7 +24,7 @@ RSS_TILES = 4
 
 
 def _tiny_model(folder: Path) -> Path:
-    from segearth_engine.tiny import make_tiny_model
+    from segearth_engine.tiny_models.r1 import make_tiny_model
 
     model = folder / "tiny"
     if not (model / "config.json").is_file():
@@ -55,8 +55,8 @@ def _rss_child(raster: str, model: str) -> None:
     import resource
 
     from segearth_engine.geo.rasterio_source import RasterioSource
-    from segearth_engine.pipeline import SegmentationRequest, segment_raster
-    from segearth_engine.segmenter import Segmenter
+    from segearth_engine.models.r1.segmenter import Segmenter
+    from segearth_engine.pipeline.raster import SegmentationRequest, segment_raster
 
     seg = Segmenter.from_pretrained(model, backend="onnx", device="cpu")
     loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -69,10 +69,10 @@ def _rss_child(raster: str, model: str) -> None:
 
 
 def bench_questions(model: Path) -> None:
-    from segearth_engine.feature_cache import FeatureCache
     from segearth_engine.geo.rasterio_source import RasterioSource
-    from segearth_engine.pipeline import SegmentationRequest, segment_raster
-    from segearth_engine.segmenter import Segmenter
+    from segearth_engine.models.r1.segmenter import Segmenter
+    from segearth_engine.pipeline.raster import SegmentationRequest, segment_raster
+    from segearth_engine.runtime.feature_cache import FeatureCache
 
     seg = Segmenter.from_pretrained(model, backend="onnx", device="auto")
     cache = FeatureCache(max_mb=512)
@@ -94,8 +94,8 @@ def bench_questions(model: Path) -> None:
 
 def bench_tiles(model: Path, folder: Path) -> None:
     from segearth_engine.geo.rasterio_source import RasterioSource
-    from segearth_engine.pipeline import SegmentationRequest, segment_raster
-    from segearth_engine.segmenter import Segmenter
+    from segearth_engine.models.r1.segmenter import Segmenter
+    from segearth_engine.pipeline.raster import SegmentationRequest, segment_raster
 
     seg = Segmenter.from_pretrained(model, backend="onnx", device="auto")
     path = folder / "tiles.tif"

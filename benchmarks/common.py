@@ -24,8 +24,8 @@ def full_model() -> Path:
     with the real checkpoint); written once into models/ (~3.2 GB) and reused."""
     folder = Path(os.environ.get("SEGEARTH_BENCH_MODEL") or FULL_MODEL)
     if not (folder / "model.safetensors").is_file() and not (folder / "model.safetensors.index.json").is_file():
-        from segearth_engine.config import SegEarthConfig
-        from segearth_engine.tiny import make_tiny_model
+        from segearth_engine.models.r1.config import SegEarthConfig
+        from segearth_engine.tiny_models.r1 import make_tiny_model
 
         start = time.perf_counter()
         make_tiny_model(folder, seed=0, cfg=SegEarthConfig(), overwrite=True)

@@ -45,7 +45,7 @@ model="${SEGEARTH_TINY_MODEL:-}"
 if [ -z "$model" ] || [ ! -f "$model/config.json" ]; then
     model="$work/tiny-model"
     if ! "$venv/bin/segearth" make-tiny-model "$model" --seed 0 >"$work/make_model.log" 2>&1; then
-        "$venv/bin/python" -c "import sys; from segearth_engine.tiny import make_tiny_model; make_tiny_model(sys.argv[1], seed=0)" \
+        "$venv/bin/python" -c "import sys; from segearth_engine.tiny_models.r1 import make_tiny_model; make_tiny_model(sys.argv[1], seed=0)" \
             "$model" >>"$work/make_model.log" 2>&1 || { cat "$work/make_model.log" >&2; exit 2; }
     fi
 fi

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-SEG_TOKEN = "[SEG]"  # the engine's mark of one target in the answer (segearth_engine.r2.prompt.SEG_TOKEN)
+SEG_TOKEN = "[SEG]"  # the engine's mark of one target in the answer (segearth_engine.models.r2.prompt.SEG_TOKEN)
 
 
 def format_answer(answer: str) -> str:

@@ -26,7 +26,7 @@ REQUIRED = {
     "affine": "affine",
 }
 #: the engine modules the plugin calls; imported lazily, only when a model runs
-ENGINE_MODULES = ("segearth_engine.segmenter", "segearth_engine.pipeline")
+ENGINE_MODULES = ("segearth_engine.models.r1.segmenter", "segearth_engine.pipeline.raster")
 #: packages QGIS's own Python already ships: pinned to their current versions, never upgraded by us
 GEO_STACK = ("numpy", "shapely", "pyproj", "rasterio", "GDAL", "pandas", "scipy", "matplotlib", "Pillow")
 

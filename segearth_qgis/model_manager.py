@@ -29,8 +29,8 @@ class ModelInfo:
 def model_family(raw: dict) -> str:
     """R1 or R2 from a parsed config.json, by the rule the engine's Segmenter.from_pretrained dispatches on."""
     try:
-        from segearth_engine.r2.config import is_r2_config
-    except ImportError:  # engine missing: the same test, kept in step with segearth_engine.r2.config
+        from segearth_engine.models.r2.config import is_r2_config
+    except ImportError:  # engine missing: the same test, kept in step with segearth_engine.models.r2.config
         def is_r2_config(config: dict) -> bool:
             return "SegEarthR2" in (config.get("architectures") or []) or config.get("model_type") == "mipha_phi"
     return R2 if is_r2_config(raw) else R1
@@ -111,7 +111,7 @@ class ModelHolder:
         """The engine's FeatureCache (created lazily: the engine may be missing at plugin load)."""
         if self._cache is None:
             try:
-                from segearth_engine.feature_cache import FeatureCache
+                from segearth_engine.runtime.feature_cache import FeatureCache
             except ImportError:
                 return None
             self._cache = FeatureCache(max_mb=self._cache_mb)
@@ -122,7 +122,7 @@ class ModelHolder:
         with self._lock:
             if self._segmenter is None or self._model_dir != model_dir:
                 if segmenter_module is None:
-                    from segearth_engine import segmenter as segmenter_module
+                    from segearth_engine.models.r1 import segmenter as segmenter_module
                 if self._model_dir != model_dir:
                     self._cache = None  # features of another model must not be reused
                 self._segmenter = None

@@ -350,7 +350,7 @@ class SegEarthPlugin:
             self.message(tr("Type a Hugging Face repo id first"), "warning")
             return None
         try:
-            from segearth_engine.hub import download_model
+            from segearth_engine.weights.hub import download_model
         except ImportError as exc:
             self.message(tr("The SegEarth engine is not installed ({})").format(exc), "critical")
             return None

@@ -36,7 +36,7 @@ class PluginRequest:
     def to_engine(self, pipeline_module=None):
         """The engine's SegmentationRequest (imported lazily: the engine may be missing at plugin load)."""
         if pipeline_module is None:
-            from segearth_engine import pipeline as pipeline_module
+            from segearth_engine.pipeline import raster as pipeline_module
         return pipeline_module.SegmentationRequest(
             question=self.question, task=self.task, mode=self.mode, extent=self.extent, extent_crs=None,
             resolution=self.resolution, bands=self.bands, overlap=self.overlap, min_area=self.min_area,

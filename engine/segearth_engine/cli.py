@@ -7,7 +7,7 @@ import importlib
 import logging
 import sys
 
-from .errors import SegEarthError
+from segearth_engine.errors import SegEarthError
 
 # Each module exposes register(subparsers) and sets `func` on its parsers.
 COMMAND_MODULES = ("model", "segment", "evaluate")

@@ -117,8 +117,8 @@ def tiny_model(request) -> Path:
 def engine_available() -> None:
     """The project's own engine must import here (make setup installs it): a failure, never a skip."""
     try:
-        import segearth_engine.pipeline  # noqa: F401
-        import segearth_engine.segmenter  # noqa: F401
+        import segearth_engine.models.r1.segmenter  # noqa: F401
+        import segearth_engine.pipeline.raster  # noqa: F401
     except ImportError as exc:
         pytest.fail(f"segearth_engine pipeline/segmenter cannot be imported: {exc}")
 
@@ -149,9 +149,9 @@ def data_dir() -> Path:
 @pytest.fixture(scope="session")
 def tiny_r2_model(tmp_path_factory) -> Path:
     """A random-weight tiny SegEarth-R2 model with the engine's scripted two-[SEG] answer (a TEST construction,
-    segearth_engine.r2.tiny), its ONNX graphs exported once here so that every test only loads them."""
-    from segearth_engine.r2.tiny import make_tiny_r2_model
-    from segearth_engine.segmenter import Segmenter
+    segearth_engine.tiny_models.r2), its ONNX graphs exported once here so that every test only loads them."""
+    from segearth_engine.models.r1.segmenter import Segmenter
+    from segearth_engine.tiny_models.r2 import make_tiny_r2_model
 
     folder = make_tiny_r2_model(tmp_path_factory.mktemp("r2") / "tiny-r2", seed=0)
     Segmenter.from_pretrained(folder, device="cpu")  # exports the ONNX graphs next to the weights
@@ -167,7 +167,7 @@ def load_scripted_r2(tiny_r2_model):
 def _load_scripted_r2(holder, model_dir: Path):
     """Load the tiny R2 model through the plugin's own ModelHolder. Its generation_config.json holds the token budget
     that ends the scripted answer after two [SEG] ("runway[SEG] and taxiways[SEG] and")."""
-    from segearth_engine.r2.tiny import scripted_max_new_tokens
+    from segearth_engine.tiny_models.r2 import scripted_max_new_tokens
 
     segmenter = holder.get(str(model_dir))
     assert segmenter.max_new_tokens == scripted_max_new_tokens(segmenter.tokenizer)

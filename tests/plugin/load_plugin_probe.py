@@ -35,8 +35,9 @@ from segearth_qgis import classFactory  # noqa: E402
 
 plugin = classFactory(iface)
 plugin.initGui()
-HEAVY = ("torch", "transformers", "onnxruntime", "onnx", "segearth_engine.segmenter", "segearth_engine.pipeline",
-         "segearth_engine.modeling", "rasterio")
+HEAVY = ("torch", "transformers", "onnxruntime", "onnx", "segearth_engine.models.r1.segmenter",
+         "segearth_engine.pipeline.raster",
+         "segearth_engine.models.r1.modeling", "rasterio")
 panel = plugin.dock.model_panel
 report = {"plugin": type(plugin).__name__, "heavy_imported": [m for m in HEAVY if m in sys.modules],
           "status": panel.status.text(), "install_visible": not panel.install.isHidden(),

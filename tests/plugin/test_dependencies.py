@@ -11,14 +11,15 @@ from segearth_qgis import dependencies
 
 def test_plugin_loads_and_explains_when_segmenter_cannot_import(qgis_iface, project, rgbn_layer, tmp_path,
                                                                  monkeypatch, wait_task):
-    monkeypatch.setitem(sys.modules, "segearth_engine.segmenter", None)  # any import of it now raises ImportError
+    # any import of it now raises ImportError
+    monkeypatch.setitem(sys.modules, "segearth_engine.models.r1.segmenter", None)
     from segearth_qgis import classFactory
 
     plugin = classFactory(qgis_iface)
     plugin.initGui()
     try:
         panel = plugin.dock.model_panel
-        assert "segearth_engine.segmenter" in panel.status.text()
+        assert "segearth_engine.models.r1.segmenter" in panel.status.text()
         assert not panel.install.isHidden()
         folder = tmp_path / "model"
         folder.mkdir()
@@ -31,7 +32,8 @@ def test_plugin_loads_and_explains_when_segmenter_cannot_import(qgis_iface, proj
         task = plugin.run_request(plugin.dock.build_request())
         wait_task(task, 30)
         critical = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical)
-        assert any("segearth_engine.segmenter cannot be imported" in m and "pip install" in m for m in critical)
+        assert any("segearth_engine.models.r1.segmenter cannot be imported" in m and "pip install" in m
+                   for m in critical)
         assert plugin.last_result_layer is None
     finally:
         plugin.unload()

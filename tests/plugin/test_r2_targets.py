@@ -16,7 +16,7 @@ from segearth_qgis.layers import GROUP_NAME
 from segearth_qgis.model_manager import R1, R2, inspect_model_dir
 
 pytestmark = pytest.mark.usefixtures("engine_available")
-SCRIPTED = ["runway", "taxiways"]  # the phrases the tiny model's scripted answer names (segearth_engine.r2.tiny)
+SCRIPTED = ["runway", "taxiways"]  # the phrases the tiny model's scripted answer names (segearth_engine.tiny_models.r2)
 
 
 def _targets_of(layer) -> set[tuple[str, int]]:

@@ -29,7 +29,7 @@ def _tile_count(layer, request) -> int:
     """How many tiles the engine plans for `request` (the same functions segment_raster uses)."""
     from segearth_engine.geo.extent import extent_window
     from segearth_engine.geo.tiling import TileLayout
-    from segearth_engine.pipeline import plan_grid
+    from segearth_engine.pipeline.raster import plan_grid
     from segearth_qgis.qgis_source import QgisRasterSource
 
     source = QgisRasterSource(layer, request.resolution)

@@ -7,16 +7,16 @@ import argparse
 import json
 import time
 
-from ..errors import InputError
-from .runtime_options import add_runtime_arguments, load_segmenter
+from segearth_engine.commands.runtime_options import add_runtime_arguments, load_segmenter
+from segearth_engine.errors import InputError
 
 FORMATS = ("auto", "earthreason", "lasers")
 
 
 def detect_format(data_dir: str, split: str) -> str:
     """LaSeRS when SPLIT/annotations/*.json and SPLIT/images/ exist, EarthReason when images|labels|QAs do."""
-    from ..evaluation import split_dir
-    from ..evaluation_lasers import find_lasers_split
+    from segearth_engine.evaluation.earthreason import split_dir
+    from segearth_engine.evaluation.lasers import find_lasers_split
 
     if find_lasers_split(data_dir, split) is not None:
         return "lasers"
@@ -42,7 +42,7 @@ def _write_json(args: argparse.Namespace, summary: dict) -> None:
 
 
 def _run_earthreason(args: argparse.Namespace) -> int:
-    from ..evaluation import IoUMeter, earthreason_samples, evaluate
+    from segearth_engine.evaluation.earthreason import IoUMeter, earthreason_samples, evaluate
 
     samples = earthreason_samples(args.data_dir, args.split)
     if args.limit:
@@ -67,7 +67,7 @@ def _run_earthreason(args: argparse.Namespace) -> int:
 
 
 def _run_lasers(args: argparse.Namespace) -> int:
-    from ..evaluation_lasers import LaSeRSScores, evaluate_lasers, lasers_subsets
+    from segearth_engine.evaluation.lasers import LaSeRSScores, evaluate_lasers, lasers_subsets
 
     subsets = lasers_subsets(args.data_dir, args.split)
     if args.limit:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def _make_tiny(args: argparse.Namespace) -> int:
-    from ..tiny import make_tiny_model
+    from segearth_engine.tiny_models.r1 import make_tiny_model
 
     out = make_tiny_model(args.out_dir, seed=args.seed, overwrite=args.overwrite)
     print(f"wrote a tiny RANDOM test model to {out} (seed {args.seed}); its masks are meaningless")
@@ -16,13 +16,13 @@ def _make_tiny(args: argparse.Namespace) -> int:
 
 
 def _download(args: argparse.Namespace) -> int:
-    from ..hub import download_model
+    from segearth_engine.weights.hub import download_model
 
     folder = download_model(args.repo_id, args.revision, Path(args.dest) if args.dest else None,
                             local_files_only=args.offline)
     print(f"{args.repo_id}: verified in {folder}")
     if not args.no_export:
-        from ..onnx_export import export_onnx
+        from segearth_engine.models.r1.onnx_export import export_onnx
 
         graphs = export_onnx(folder, overwrite=True)
         print(f"ONNX graphs: {graphs.encoder}, {graphs.decoder}")
@@ -30,7 +30,7 @@ def _download(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ..onnx_export import export_onnx
+    from segearth_engine.models.r1.onnx_export import export_onnx
 
     graphs = export_onnx(args.model_dir, args.out_dir, overwrite=args.overwrite)
     print(f"wrote {graphs.encoder} and {graphs.decoder}")
@@ -38,10 +38,10 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from ..checkpoint import check_layout, checkpoint_layout, expected_layout, weight_files
-    from ..config import SegEarthConfig
-    from ..hub import check_manifest
-    from ..loading import build_model
+    from segearth_engine.models.r1.config import SegEarthConfig
+    from segearth_engine.models.r1.loading import build_model
+    from segearth_engine.weights.checkpoint import check_layout, checkpoint_layout, expected_layout, weight_files
+    from segearth_engine.weights.hub import check_manifest
 
     folder = Path(args.model_dir)
     manifest = check_manifest(folder, full=True)
@@ -54,8 +54,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from ..segmenter import Segmenter
-    from ..tiny import is_test_model
+    from segearth_engine.models.r1.segmenter import Segmenter
+    from segearth_engine.tiny_models.r1 import is_test_model
 
     seg = Segmenter.from_pretrained(args.model_dir, backend=args.backend, device=args.device)
     print(json.dumps({"model": seg.model_id, "backend": seg.backend, "device": seg.device,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..llm_precision import PRECISIONS
+from segearth_engine.runtime.llm_precision import PRECISIONS
 
 
 def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +23,6 @@ def segmenter_options(args: argparse.Namespace) -> dict:
 
 
 def load_segmenter(args: argparse.Namespace):
-    from ..segmenter import Segmenter
+    from segearth_engine.models.r1.segmenter import Segmenter
 
     return Segmenter.from_pretrained(args.model, backend=args.backend, device=args.device, **segmenter_options(args))

@@ -6,8 +6,8 @@ import argparse
 import sys
 import time
 
-from ..errors import InputError
-from .runtime_options import add_runtime_arguments, load_segmenter, segmenter_options
+from segearth_engine.commands.runtime_options import add_runtime_arguments, load_segmenter, segmenter_options
+from segearth_engine.errors import InputError
 
 
 def parse_extent(text: str | None) -> tuple[tuple[float, float, float, float] | None, str | None]:
@@ -68,9 +68,9 @@ def make_output_folder(out: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..geo.rasterio_source import RasterioSource
-    from ..geo.writers import check_output, output_kind, write_vector
-    from ..pipeline import SegmentationRequest, segment_raster
+    from segearth_engine.geo.rasterio_source import RasterioSource
+    from segearth_engine.geo.writers import check_output, output_kind, write_vector
+    from segearth_engine.pipeline.raster import SegmentationRequest, segment_raster
 
     question = " ".join((args.question or "").split())
     extent, extent_crs = parse_extent(args.extent)
@@ -109,9 +109,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _run_cluster(args: argparse.Namespace, request) -> int:
     """--scheduler/--workers: the tiled plan on Dask (segearth_engine.distributed)."""
-    from ..distributed.cluster import dashboard_text, open_client
-    from ..distributed.progress import TileBar
-    from ..distributed.runner import run_on_cluster
+    from segearth_engine.distributed.cluster import dashboard_text, open_client
+    from segearth_engine.distributed.progress import TileBar
+    from segearth_engine.distributed.runner import run_on_cluster
 
     start = time.perf_counter()
     with open_client(args.scheduler, args.workers, gpus_per_worker=1 if args.gpu_per_task else 0) as client:

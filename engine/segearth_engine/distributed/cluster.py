@@ -6,7 +6,7 @@ import importlib.util
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..errors import InputError
+from segearth_engine.errors import InputError
 
 
 def has_dashboard() -> bool:

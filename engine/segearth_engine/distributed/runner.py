@@ -19,13 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError, ModelFilesError
-from ..geo.tiling import Tile
-from ..pipeline import SegmentationRequest, plan_layout, require_georeference
-from .merge import FAILED, BorderMerger, Cells, Piece, PieceStore
-from .sidecar import RunFolder
-from .tasks import TileJob, TileOutcome, run_tiles
-from .worker import ModelPlugin
+from segearth_engine.distributed.merge import FAILED, BorderMerger, Cells, Piece, PieceStore
+from segearth_engine.distributed.sidecar import RunFolder
+from segearth_engine.distributed.tasks import TileJob, TileOutcome, run_tiles
+from segearth_engine.distributed.worker import ModelPlugin
+from segearth_engine.errors import InputError, ModelFilesError
+from segearth_engine.geo.tiling import Tile
+from segearth_engine.pipeline.raster import SegmentationRequest, plan_layout, require_georeference
 
 MAX_ATTEMPTS = 2  # a tile that fails this many times goes to the failures table
 Progress = Callable[[int, int, int, float], None]  # (tiles resolved, total, failed, tiles/s this run)
@@ -66,7 +66,7 @@ def _model_folder(model: str | Path) -> Path:
 
 
 def _model_id(folder: Path) -> str:
-    from ..hub import read_manifest
+    from segearth_engine.weights.hub import read_manifest
 
     return (read_manifest(folder) or {}).get("repo_id") or folder.name
 
@@ -118,7 +118,7 @@ class _Strips:
             self.next += 1
 
     def _finish(self, i: int) -> None:
-        from ..geo.vectorize import vectorise
+        from segearth_engine.geo.vectorize import vectorise
 
         finals, border = [], []
         for j in range(self.cells.n_cols):
@@ -172,9 +172,9 @@ def run_on_cluster(client, raster: str | Path, model: str | Path, request: Segme
     """
     from distributed import as_completed
 
-    from ..config import SegEarthConfig
-    from ..geo.rasterio_source import RasterioSource
-    from ..geo.writers import check_output, output_kind, write_vector
+    from segearth_engine.geo.rasterio_source import RasterioSource
+    from segearth_engine.geo.writers import check_output, output_kind, write_vector
+    from segearth_engine.models.r1.config import SegEarthConfig
 
     started = time.perf_counter()
     if request.mode != "tiled":

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, OutputExistsError
+from segearth_engine.errors import InputError, OutputExistsError
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..geo.radiometry import Radiometry
-from ..geo.tiling import Grid, Tile
+from segearth_engine.geo.radiometry import Radiometry
+from segearth_engine.geo.tiling import Grid, Tile
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def run_tiles(job: TileJob, tiles: list[Tile]) -> list[TileOutcome]:
     """The Dask task: the worker's model (loaded once by its plugin) on each tile of the batch."""
     from distributed import get_worker
 
-    from ..geo.rasterio_source import RasterioSource
+    from segearth_engine.geo.rasterio_source import RasterioSource
 
     worker = get_worker()
     segmenter = worker.plugins[job.plugin].segmenter()

@@ -68,7 +68,7 @@ class ModelPlugin(WorkerPlugin):
             self._lock = threading.Lock()
         with self._lock:
             if self._segmenter is None:
-                from ..segmenter import Segmenter
+                from segearth_engine.models.r1.segmenter import Segmenter
 
                 self._segmenter = Segmenter.from_pretrained(self.model_dir, backend=self.backend, device=self.device,
                                                            **self.options)

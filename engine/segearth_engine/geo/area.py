@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..errors import InputError
-from .crs import parse_crs
+from segearth_engine.errors import InputError
+from segearth_engine.geo.crs import parse_crs
 
 
 def area_function(crs_wkt: str) -> Callable[[object], float]:

@@ -11,7 +11,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import InputError
+from segearth_engine.errors import InputError
 
 
 def _system_proj_dir() -> str | None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from ..errors import InputError
-from .source import RasterSource, Window
+from segearth_engine.errors import InputError
+from segearth_engine.geo.source import RasterSource, Window
 
 MIN_PIXELS = 32  # below this the model sees a handful of pixels blown up to 1024: refuse
 
@@ -27,7 +27,7 @@ def extent_window(source: RasterSource, extent: tuple[float, float, float, float
         if not (minx < maxx and miny < maxy):
             raise InputError(f"empty extent {extent}: need minx < maxx and miny < maxy")
         if extent_crs:
-            from .crs import transform_extent
+            from segearth_engine.geo.crs import transform_extent
 
             minx, miny, maxx, maxy = transform_extent((minx, miny, maxx, maxy), extent_crs, source.crs_wkt)
         inverse = ~source.transform

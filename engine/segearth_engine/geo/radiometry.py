@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError
-from .source import RasterSource, Window
+from segearth_engine.errors import InputError
+from segearth_engine.geo.source import RasterSource, Window
 
 STRETCH_PERCENTILES = (2.0, 98.0)
 STATS_SIDE = 1024  # long side of the decimated read the stretch is computed from

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
-from .source import Window
+from segearth_engine.errors import InputError
+from segearth_engine.geo.source import Window
 
 
 def is_gdal_path(path: str | os.PathLike) -> bool:
@@ -37,7 +37,7 @@ class RasterioSource:
     outside."""
 
     def __init__(self, path: str | os.PathLike) -> None:
-        from .crs import ensure_proj_data
+        from segearth_engine.geo.crs import ensure_proj_data
 
         ensure_proj_data()
         self.path: Path | str = str(path) if is_gdal_path(path) else Path(path)
@@ -90,7 +90,7 @@ class RasterioSource:
         oc1, or1 = round((c1 - window.col_off) * sx), round((r1 - window.row_off) * sy)
         if oc1 <= oc0 or or1 <= or0:
             return np.ma.MaskedArray(data, mask=mask)
-        from .gdal_env import bounded_cache
+        from segearth_engine.geo.gdal_env import bounded_cache
 
         try:
             with bounded_cache():

@@ -59,7 +59,7 @@ class MemoryStore:
             yield geom, float(sums[label] / pixels[label]), int(pixels[label])
 
     def write_mask_tif(self, path: str | Path, crs_wkt: str, overwrite: bool = False) -> None:
-        from .writers import write_mask_geotiff
+        from segearth_engine.geo.writers import write_mask_geotiff
 
         write_mask_geotiff(path, self.mask, self.transform, crs_wkt, overwrite)
 
@@ -88,7 +88,7 @@ class DiskStore:
     def write_rows(self, row0: int, logits: np.ndarray, valid: np.ndarray) -> None:
         from rasterio.windows import Window
 
-        from .gdal_env import bounded_cache
+        from segearth_engine.geo.gdal_env import bounded_cache
 
         window = Window(0, row0, logits.shape[1], logits.shape[0])
         prob = np.where(valid, np.round(sigmoid(logits) * 255), 0).astype(np.uint8)
@@ -111,7 +111,7 @@ class DiskStore:
         import rasterio
         from rasterio.features import shapes
 
-        from .gdal_env import bounded_cache
+        from segearth_engine.geo.gdal_env import bounded_cache
 
         self._reopen()
         band = rasterio.band(self._mask, 1)
@@ -130,7 +130,7 @@ class DiskStore:
         from rasterio.features import rasterize
         from rasterio.windows import Window
 
-        from .gdal_env import bounded_cache
+        from segearth_engine.geo.gdal_env import bounded_cache
 
         sums = np.zeros(len(polygons) + 1, dtype=np.float64)
         counts = np.zeros(len(polygons) + 1, dtype=np.int64)
@@ -152,7 +152,7 @@ class DiskStore:
         return sums[1:], counts[1:]
 
     def write_mask_tif(self, path: str | Path, crs_wkt: str, overwrite: bool = False) -> None:
-        from .writers import publish_file
+        from segearth_engine.geo.writers import publish_file
 
         self._reopen()
         publish_file(self.mask_path, path, overwrite)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .source import Window
+from segearth_engine.geo.source import Window
 
 TAPER_FLOOR = 1e-3  # weights never reach 0, so a pixel covered by one tile only keeps that tile's logit
 

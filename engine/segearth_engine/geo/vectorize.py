@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .area import area_function
+from segearth_engine.geo.area import area_function
 
 
 def vectorise(store, crs_wkt: str, base_attrs: dict, simplify: float = 0.0, min_area_m2: float = 0.0,
@@ -16,7 +16,7 @@ def vectorise(store, crs_wkt: str, base_attrs: dict, simplify: float = 0.0, min_
     """
     from shapely.geometry import shape
 
-    from ..errors import Cancelled
+    from segearth_engine.errors import Cancelled
 
     area_of = area_function(crs_wkt)
     features = []

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, OutputExistsError
+from segearth_engine.errors import InputError, OutputExistsError
 
 VECTOR_DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON"}
 RASTER_SUFFIXES = (".tif", ".tiff")

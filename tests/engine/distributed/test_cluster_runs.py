@@ -19,7 +19,7 @@ from segearth_engine.distributed.merge import Cells
 from segearth_engine.distributed.runner import failures_path, run_on_cluster
 from segearth_engine.distributed.sidecar import RunFolder
 from segearth_engine.geo.rasterio_source import RasterioSource
-from segearth_engine.pipeline import SegmentationRequest, segment_raster
+from segearth_engine.pipeline.raster import SegmentationRequest, segment_raster
 
 from .scenes import write_damaged_scene, write_scene
 
@@ -99,7 +99,7 @@ def test_cluster_output_equals_the_single_process_output(client, scene_path, sin
     assert not RunFolder(out).exists() and not failures_path(out).exists()
     # some answer region spans a tile border both ways: it was merged from pieces of several cells
     with RasterioSource(scene_path) as src:
-        from segearth_engine.pipeline import plan_layout
+        from segearth_engine.pipeline.raster import plan_layout
 
         _, grid, _, layout = plan_layout(src, REQUEST, 1024)
     cells = Cells(layout)
@@ -163,7 +163,7 @@ def test_a_tile_failing_twice_lands_in_the_failures_table(client, tmp_path, tiny
     out = tmp_path / "damaged.gpkg"
     result = run(client, path, tiny_model_dir, REQUEST, out, tiles_per_task=3, keep_sidecar=True)
     with RasterioSource(path) as src:
-        from segearth_engine.pipeline import plan_layout
+        from segearth_engine.pipeline.raster import plan_layout
 
         _, _, _, layout = plan_layout(src, REQUEST, 1024)
     expected = {(t.row, t.col) for t in layout

@@ -11,7 +11,7 @@ from segearth_engine.distributed.runner import run_on_cluster
 from segearth_engine.distributed.sidecar import RunFolder
 from segearth_engine.errors import InputError, OutputExistsError
 from segearth_engine.geo.rasterio_source import RasterioSource
-from segearth_engine.pipeline import SegmentationRequest
+from segearth_engine.pipeline.raster import SegmentationRequest
 
 from .scenes import write_scene
 

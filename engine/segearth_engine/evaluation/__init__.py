@@ -1,0 +1,1 @@
+"""Scoring answers as the papers' code does (EarthReason, LaSeRS)."""

@@ -1,0 +1,1 @@
+"""Model families side by side (SegEarth-R1, SegEarth-R2)."""

@@ -1,0 +1,1 @@
+"""One question on a raster: extent -> view or tiles -> stitched logits -> polygons."""

@@ -1,0 +1,1 @@
+"""Tiny, randomly initialised models in the release layouts, for tests and CI."""

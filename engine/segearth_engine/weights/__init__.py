@@ -1,0 +1,1 @@
+"""Model files: safetensors reading, checkpoint naming and strict loading, hub download and manifest."""
