@@ -1,4 +1,9 @@
-"""Model-management sub-commands: make-tiny-model, download, export, verify, info."""
+"""Model-management sub-commands: make-tiny-model, download, export, verify, info.
+
+`download` and `info` are callers like any other and go through segearth_engine.api; `make-tiny-model`, `export` and
+`verify` are the SegEarth-R1 tooling itself (tiny random models, ONNX graphs, checkpoint layout), so they use the
+rooms that hold it directly.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ def _make_tiny(args: argparse.Namespace) -> int:
 
 
 def _download(args: argparse.Namespace) -> int:
-    from segearth_engine.weights.hub import download_model
+    from segearth_engine.api import download_model
 
     folder = download_model(args.repo_id, args.revision, Path(args.dest) if args.dest else None,
                             local_files_only=args.offline)
@@ -38,28 +43,30 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from segearth_engine.models.r1.checkpoint import UNUSED_CHECKPOINT_KEYS, expected_layout
     from segearth_engine.models.r1.config import SegEarthConfig
     from segearth_engine.models.r1.loading import build_model
-    from segearth_engine.weights.checkpoint import check_layout, checkpoint_layout, expected_layout, weight_files
+    from segearth_engine.weights.checkpoint import check_layout, checkpoint_layout, weight_files
     from segearth_engine.weights.hub import check_manifest
 
     folder = Path(args.model_dir)
     manifest = check_manifest(folder, full=True)
     cfg = SegEarthConfig.from_file(folder / "config.json")
     expected = expected_layout(build_model(cfg), cfg.llm.num_attention_heads)
-    check_layout(checkpoint_layout(weight_files(folder)), expected)
+    check_layout(checkpoint_layout(weight_files(folder)), expected, "SegEarth-R1", UNUSED_CHECKPOINT_KEYS)
     what = "sha256 matches the manifest" if manifest else "no manifest: digests not checked"
     print(f"{folder}: layout matches SegEarth-R1; {what}")
     return 0
 
 
 def _info(args: argparse.Namespace) -> int:
-    from segearth_engine.models.r1.segmenter import Segmenter
-    from segearth_engine.tiny_models.r1 import is_test_model
+    from segearth_engine import api
 
-    seg = Segmenter.from_pretrained(args.model_dir, backend=args.backend, device=args.device)
-    print(json.dumps({"model": seg.model_id, "backend": seg.backend, "device": seg.device,
-                      "image_size": seg.image_size, "test_model_random_weights": is_test_model(seg.model_dir)},
+    seg = api.load_segmenter(args.model_dir, backend=args.backend, device=args.device)
+    family = api.model_family(seg.model_dir)
+    print(json.dumps({"model": seg.model_id, "family": family, "backend": seg.backend, "device": seg.device,
+                      "image_size": seg.image_size,
+                      "test_model_random_weights": api.is_test_config(api.read_folder_config(seg.model_dir))},
                      indent=1))
     return 0
 

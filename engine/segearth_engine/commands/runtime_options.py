@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from segearth_engine.runtime.llm_precision import PRECISIONS
+from segearth_engine import api
+from segearth_engine.api import PRECISIONS
 
 
 def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,11 +19,10 @@ def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def segmenter_options(args: argparse.Namespace) -> dict:
-    """Keyword arguments for Segmenter.from_pretrained beyond backend and device."""
+    """Keyword arguments for api.load_segmenter beyond backend and device."""
     return {"llm_precision": args.llm_precision, "low_memory": args.low_memory}
 
 
-def load_segmenter(args: argparse.Namespace):
-    from segearth_engine.models.r1.segmenter import Segmenter
-
-    return Segmenter.from_pretrained(args.model, backend=args.backend, device=args.device, **segmenter_options(args))
+def load_segmenter(args: argparse.Namespace) -> api.Segmenter:
+    """The model folder's family (SegEarth-R1 or SegEarth-R2), loaded with the command's runtime options."""
+    return api.load_segmenter(args.model, backend=args.backend, device=args.device, **segmenter_options(args))

@@ -68,9 +68,14 @@ def make_output_folder(out: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from segearth_engine.geo.rasterio_source import RasterioSource
-    from segearth_engine.geo.writers import check_output, output_kind, write_vector
-    from segearth_engine.pipeline.raster import SegmentationRequest, segment_raster
+    from segearth_engine.api import (
+        RasterioSource,
+        SegmentationRequest,
+        check_output,
+        output_kind,
+        segment_raster,
+        write_vector,
+    )
 
     question = " ".join((args.question or "").split())
     extent, extent_crs = parse_extent(args.extent)

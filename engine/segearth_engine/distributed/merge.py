@@ -17,7 +17,7 @@ import numpy as np
 
 from segearth_engine.geo.store import sigmoid
 from segearth_engine.geo.tiling import Tile, TileLayout
-from segearth_engine.pipeline.raster import NODATA_LOGIT
+from segearth_engine.pipeline.tile_step import NODATA_LOGIT
 
 # (logits, valid) of a tile; (None, None): no valid pixel; "failed": the tile could not be computed
 TileLoader = Callable[[int, int], "tuple[np.ndarray | None, np.ndarray | None] | str"]

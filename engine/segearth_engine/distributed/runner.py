@@ -4,6 +4,10 @@ The client never holds more than a few tiles: results are written to the sidecar
 vectorised as soon as every tile they need is resolved (then those tiles are deleted), and only the finished
 polygons are gathered for the final GeoPackage. Batches are submitted in layout order with a bounded number in
 flight, so strips finish steadily and the workers' memory stays bounded too.
+
+Callers' names come from segearth_engine.api; the tile plan (pipeline.raster.plan_layout, require_georeference), the
+tiling and R1's config (the canvas size) are the pipeline's own machinery, which the runner distributes, so it reads
+them from their rooms.
 """
 
 from __future__ import annotations
@@ -19,13 +23,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from segearth_engine.api import (
+    InputError,
+    ModelFilesError,
+    RasterioSource,
+    SegmentationRequest,
+    check_mode,
+    check_output,
+    model_family,
+    output_kind,
+    write_vector,
+)
 from segearth_engine.distributed.merge import FAILED, BorderMerger, Cells, Piece, PieceStore
 from segearth_engine.distributed.sidecar import RunFolder
 from segearth_engine.distributed.tasks import TileJob, TileOutcome, run_tiles
 from segearth_engine.distributed.worker import ModelPlugin
-from segearth_engine.errors import InputError, ModelFilesError
 from segearth_engine.geo.tiling import Tile
-from segearth_engine.pipeline.raster import SegmentationRequest, plan_layout, require_georeference
+from segearth_engine.models.r1.config import SegEarthConfig
+from segearth_engine.pipeline.raster import plan_layout, require_georeference
 
 MAX_ATTEMPTS = 2  # a tile that fails this many times goes to the failures table
 Progress = Callable[[int, int, int, float], None]  # (tiles resolved, total, failed, tiles/s this run)
@@ -158,25 +173,24 @@ def _register(client, plugin: ModelPlugin) -> None:
         client.register_plugin(plugin, name=plugin.name)
 
 
-def run_on_cluster(client, raster: str | Path, model: str | Path, request: SegmentationRequest, out: str | Path, *,
-                   backend: str = "auto", device: str = "auto", tiles_per_task: int = 4, resume: bool = False,
-                   overwrite: bool = False, gpu_per_task: bool = False, progress: Progress | None = None,
-                   max_in_flight: int | None = None, keep_sidecar: bool = False,
-                   segmenter_options: dict | None = None) -> ClusterResult:
-    """Tiled segmentation of `raster` on the cluster behind `client`; polygons written to `out` (.gpkg/.shp/.geojson).
+@dataclass
+class _Plan:
+    """What the client fixes before any task runs: the output, the model, the tile plan and its fingerprint."""
 
-    Same tile plan, blending and polygons as pipeline.segment_raster in tiled mode. Progress and per-tile results go to
-    sidecar files next to `out` (removed once the output is written unless `keep_sidecar`); `resume` continues an
-    interrupted run. An exception (Ctrl-C included) cancels the tasks in flight and keeps the sidecar for --resume.
-    `segmenter_options`: further Segmenter.from_pretrained arguments for the workers (e.g. {"llm_precision": "fp32"}).
-    """
-    from distributed import as_completed
+    out: Path
+    request: SegmentationRequest
+    plugin: ModelPlugin
+    model_id: str
+    grid: object
+    radiometry: object
+    layout: object
+    crs_wkt: str
+    fingerprint: str
 
-    from segearth_engine.geo.rasterio_source import RasterioSource
-    from segearth_engine.geo.writers import check_output, output_kind, write_vector
-    from segearth_engine.models.r1.config import SegEarthConfig
 
-    started = time.perf_counter()
+def _plan(raster: str | Path, model: str | Path, request: SegmentationRequest, out: str | Path, backend: str,
+          device: str, tiles_per_task: int, overwrite: bool, segmenter_options: dict | None) -> _Plan:
+    """Refuse what a cluster run cannot do (before any task), then plan the tiles exactly as the pipeline would."""
     if request.mode != "tiled":
         raise InputError("cluster runs use --mode tiled (a view is one model pass: run it without a cluster)")
     if output_kind(out) != "vector":
@@ -186,23 +200,20 @@ def run_on_cluster(client, raster: str | Path, model: str | Path, request: Segme
         raise InputError(f"--tiles-per-task must be at least 1, not {tiles_per_task}")
     out = check_output(out, overwrite)
     folder_path = _model_folder(model)
+    check_mode(model_family(folder_path), request.mode)
     canvas = SegEarthConfig.from_file(folder_path / "config.json").image_size
     request = request.checked(canvas)
     plugin = ModelPlugin(str(folder_path), backend, device, segmenter_options)
     with RasterioSource(raster) as source:
         require_georeference(source)
         window, grid, radiometry, layout = plan_layout(source, request, canvas)
-        crs_wkt = source.crs_wkt
         fingerprint = _fingerprint(source, window, grid, radiometry, request, canvas, plugin.key)
-    if gpu_per_task:
-        _check_gpu_workers(client)
-    tiles = list(layout)
-    total = len(tiles)
-    cells = Cells(layout)
-    folder = RunFolder(out)
-    summary = {"raster": str(raster), "out": str(out), "tiles_total": total, "strips_total": cells.n_rows}
-    folder.start(fingerprint, summary, resume, overwrite)
+        crs_wkt = source.crs_wkt
+    return _Plan(out, request, plugin, _model_id(folder_path), grid, radiometry, layout, crs_wkt, fingerprint)
 
+
+def _resumed(folder: RunFolder, cells: Cells) -> tuple[set, set, dict]:
+    """(done, failed, errors) of an earlier run of the same plan, from the sidecar's log."""
     done, failed, errors = set(), set(), {}
     strips_done = folder.strips_done()
     for event in folder.read_log():
@@ -213,98 +224,147 @@ def run_on_cluster(client, raster: str | Path, model: str | Path, request: Segme
         elif event["event"] == "failed" and finished_strips:
             failed.add(tile)  # its strips are written: it stays a hole, listed in the failures table
             errors[tile] = event.get("error", "")
-    resolved = done | failed
-    model_id = _model_id(folder_path)
-    base = {"question": request.question, "model": model_id, "mode": request.mode}
-    strips = _Strips(folder, cells, grid, crs_wkt, request, base, failed)
-    strips.advance(resolved)
-    todo = [t for t in tiles if (t.row, t.col) not in resolved]
-    _register(client, plugin)
-    job = TileJob(str(raster), grid, radiometry, request.question, request.task, plugin.name)
-    resources = {"GPU": 1} if gpu_per_task else None
+    return done, failed, errors
+
+
+class _Dispatch:
+    """Submits tile batches in layout order with a bounded number in flight, records each outcome in the sidecar,
+    retries a failed tile alone once, and finishes strips as their tiles resolve."""
+
+    def __init__(self, client, job: TileJob, folder: RunFolder, strips: _Strips, state: tuple[set, set, dict],
+                 total: int, cap: int, gpu_per_task: bool, progress: Progress | None) -> None:
+        from distributed import as_completed
+
+        self.client, self.job, self.folder, self.strips = client, job, folder, strips
+        self.done, self.failed, self.errors = state
+        self.resolved = self.done | self.failed
+        self.total, self.cap, self.progress = total, cap, progress
+        self.resources = {"GPU": 1} if gpu_per_task else None
+        self.queue: list[tuple[list[Tile], int]] = []
+        self.pending = as_completed(loop=client.loop)
+        self.batches: dict = {}
+        self.attempts: dict = {}
+        self.ran = 0
+        self.run_start = time.perf_counter()
+
+    def run(self, todo: list[Tile], tiles_per_task: int) -> None:
+        self.queue = [(todo[i:i + tiles_per_task], 1) for i in range(0, len(todo), tiles_per_task)]
+        self.queue.reverse()  # pop() from the end = layout order
+        try:
+            self._submit()
+            self._report()
+            for future in self.pending:
+                batch, attempt = self.batches.pop(future.key)
+                try:
+                    outcomes = future.result()
+                except Exception as exc:  # noqa: BLE001 - a lost task (KilledWorker) or one that failed twice
+                    outcomes = [TileOutcome(t.row, t.col, error=f"{type(exc).__name__}: {exc}") for t in batch]
+                future.release()
+                self._record(batch, attempt, outcomes)
+                self._submit()
+                self.strips.advance(self.resolved)
+                self._report()
+                self.folder.write_progress({**self.folder.read_progress(), "done": len(self.done),
+                                            "failed": len(self.failed), "strips_done": self.strips.next,
+                                            "tiles_per_s": round(self._rate(), 3)})
+        finally:
+            in_flight = list(self.pending.futures)
+            if in_flight:
+                self.client.cancel(in_flight)
+
+    def _submit(self) -> None:
+        while self.queue and self.pending.count() < self.cap:
+            batch, attempt = self.queue.pop()
+            future = self.client.submit(run_tiles, self.job, batch, key=f"segearth-tiles-{uuid.uuid4().hex}",
+                                        retries=1, resources=self.resources)
+            self.batches[future.key] = (batch, attempt)
+            self.pending.add(future)
+
+    def _record(self, batch: list[Tile], attempt: int, outcomes: list[TileOutcome]) -> None:
+        retry = []
+        by_id = {(t.row, t.col): t for t in batch}
+        for outcome in outcomes:
+            tile_id = (outcome.row, outcome.col)
+            if tile_id in self.resolved:
+                continue
+            if outcome.ok:
+                self.folder.save_tile(outcome.row, outcome.col, outcome.logits, outcome.valid)
+                self.folder.record("done", outcome.row, outcome.col, worker=outcome.worker,
+                                   seconds=round(outcome.seconds, 3))
+                self.done.add(tile_id)
+                self.resolved.add(tile_id)
+                self.ran += 1
+                continue
+            self.attempts[tile_id] = self.attempts.get(tile_id, attempt - 1) + 1
+            if self.attempts[tile_id] < MAX_ATTEMPTS:
+                retry.append(by_id[tile_id])
+            else:
+                self.folder.record("failed", outcome.row, outcome.col, error=outcome.error, worker=outcome.worker)
+                self.failed.add(tile_id)
+                self.errors[tile_id] = outcome.error
+                self.resolved.add(tile_id)
+        for tile in retry:  # alone this time, so one bad tile cannot fail its neighbours again
+            self.queue.append(([tile], 2))
+
+    def _rate(self) -> float:
+        return self.ran / max(time.perf_counter() - self.run_start, 1e-9)
+
+    def _report(self) -> None:
+        if self.progress:
+            self.progress(len(self.resolved), self.total, len(self.failed), self._rate())
+
+
+def run_on_cluster(client, raster: str | Path, model: str | Path, request: SegmentationRequest, out: str | Path, *,
+                   backend: str = "auto", device: str = "auto", tiles_per_task: int = 4, resume: bool = False,
+                   overwrite: bool = False, gpu_per_task: bool = False, progress: Progress | None = None,
+                   max_in_flight: int | None = None, keep_sidecar: bool = False,
+                   segmenter_options: dict | None = None) -> ClusterResult:
+    """Tiled segmentation of `raster` on the cluster behind `client`; polygons written to `out` (.gpkg/.shp/.geojson).
+
+    Same tile plan, blending and polygons as pipeline.segment_raster in tiled mode. Progress and per-tile results go to
+    sidecar files next to `out` (removed once the output is written unless `keep_sidecar`); `resume` continues an
+    interrupted run. An exception (Ctrl-C included) cancels the tasks in flight and keeps the sidecar for --resume.
+    `segmenter_options`: further api.load_segmenter arguments for the workers (e.g. {"llm_precision": "fp32"}).
+    """
+    started = time.perf_counter()
+    plan = _plan(raster, model, request, out, backend, device, tiles_per_task, overwrite, segmenter_options)
+    request, out = plan.request, plan.out
+    if gpu_per_task:
+        _check_gpu_workers(client)
+    tiles = list(plan.layout)
+    total = len(tiles)
+    cells = Cells(plan.layout)
+    folder = RunFolder(out)
+    summary = {"raster": str(raster), "out": str(out), "tiles_total": total, "strips_total": cells.n_rows}
+    folder.start(plan.fingerprint, summary, resume, overwrite)
+    state = _resumed(folder, cells)
+    base = {"question": request.question, "model": plan.model_id, "mode": request.mode}
+    strips = _Strips(folder, cells, plan.grid, plan.crs_wkt, request, base, state[1])
+    strips.advance(state[0] | state[1])
+    todo = [t for t in tiles if (t.row, t.col) not in state[0] | state[1]]
+    _register(client, plan.plugin)
+    job = TileJob(str(raster), plan.grid, plan.radiometry, request.question, request.task, plan.plugin.name)
     cap = max_in_flight or max(2, 2 * sum(client.nthreads().values()))
-    queue = [(todo[i:i + tiles_per_task], 1) for i in range(0, len(todo), tiles_per_task)]
-    queue.reverse()  # pop() from the end = layout order
-    pending = as_completed(loop=client.loop)
-    batches: dict = {}
-    attempts: dict = {}
-    ran = 0
-    run_start = time.perf_counter()
-
-    def submit() -> None:
-        while queue and pending.count() < cap:
-            batch, attempt = queue.pop()
-            future = client.submit(run_tiles, job, batch, key=f"segearth-tiles-{uuid.uuid4().hex}", retries=1,
-                                   resources=resources)
-            batches[future.key] = (batch, attempt)
-            pending.add(future)
-
-    def report() -> None:
-        rate = ran / max(time.perf_counter() - run_start, 1e-9)
-        if progress:
-            progress(len(resolved), total, len(failed), rate)
-
-    try:
-        submit()
-        report()
-        for future in pending:
-            batch, attempt = batches.pop(future.key)
-            try:
-                outcomes = future.result()
-            except Exception as exc:  # noqa: BLE001 - a lost task (KilledWorker) or one that failed twice in Dask
-                outcomes = [TileOutcome(t.row, t.col, error=f"{type(exc).__name__}: {exc}") for t in batch]
-            future.release()
-            retry = []
-            by_id = {(t.row, t.col): t for t in batch}
-            for outcome in outcomes:
-                tile_id = (outcome.row, outcome.col)
-                if tile_id in resolved:
-                    continue
-                if outcome.ok:
-                    folder.save_tile(outcome.row, outcome.col, outcome.logits, outcome.valid)
-                    folder.record("done", outcome.row, outcome.col, worker=outcome.worker,
-                                  seconds=round(outcome.seconds, 3))
-                    done.add(tile_id)
-                    resolved.add(tile_id)
-                    ran += 1
-                    continue
-                attempts[tile_id] = attempts.get(tile_id, attempt - 1) + 1
-                if attempts[tile_id] < MAX_ATTEMPTS:
-                    retry.append(by_id[tile_id])
-                else:
-                    folder.record("failed", outcome.row, outcome.col, error=outcome.error, worker=outcome.worker)
-                    failed.add(tile_id)
-                    errors[tile_id] = outcome.error
-                    resolved.add(tile_id)
-            for tile in retry:  # alone this time, so one bad tile cannot fail its neighbours again
-                queue.append(([tile], 2))
-            submit()
-            strips.advance(resolved)
-            report()
-            folder.write_progress({**folder.read_progress(), "done": len(done), "failed": len(failed),
-                                   "strips_done": strips.next, "tiles_per_s": round(ran / max(
-                                       time.perf_counter() - run_start, 1e-9), 3)})
-    finally:
-        in_flight = list(pending.futures)
-        if in_flight:
-            client.cancel(in_flight)
-
-    strips.advance(resolved)
+    dispatch = _Dispatch(client, job, folder, strips, state, total, cap, gpu_per_task, progress)
+    dispatch.run(todo, tiles_per_task)
+    failed, errors = dispatch.failed, dispatch.errors
+    strips.advance(dispatch.resolved)
     if strips.next < cells.n_rows:  # cannot happen unless the sidecar was tampered with
         raise InputError(f"{folder.folder}: {cells.n_rows - strips.next} strip(s) could not be finished")
     if len(failed) == total:
         first = next(iter(errors.values()), "")
         raise InputError(f"every tile failed (details in {folder.log_path}); first error: {first}")
     features = strips.features()
-    failures = [_failure_row(layout, tile_id, errors.get(tile_id, "")) for tile_id in sorted(failed)]
+    failures = [_failure_row(plan.layout, tile_id, errors.get(tile_id, "")) for tile_id in sorted(failed)]
     details = {"task": request.task, "raster": str(raster), "device": "Dask cluster",
                "tiles": total, "failed_tiles": len(failures)}
-    write_vector(out, features, crs_wkt, base_attrs={**base, "area_m2": 0.0, "mean_prob": 0.0, "pixels": 0},
+    write_vector(out, features, plan.crs_wkt, base_attrs={**base, "area_m2": 0.0, "mean_prob": 0.0, "pixels": 0},
                  overwrite=overwrite, details=details)
     table = _write_failures(out, failures)
     if not keep_sidecar:
         folder.remove()
-    return ClusterResult(features, crs_wkt, out, model_id, total, ran, failures, table, time.perf_counter() - started)
+    return ClusterResult(features, plan.crs_wkt, out, plan.model_id, total, dispatch.ran, failures, table,
+                         time.perf_counter() - started)
 
 
 def _failure_row(layout, tile_id: tuple[int, int], error: str) -> dict:

@@ -1,9 +1,9 @@
 """What one Dask task computes: a batch of tiles of the plan -> per-tile logits and valid masks (or an error).
 
-The steps mirror pipeline._Run.group_logits exactly (same window, same radiometry, same nodata shortcut), so blending
-the outcomes gives the single-process answer. A tile's exception is caught and reported with its id, so one bad tile
-does not throw away its batch; an exception outside the tiles (model loading, opening the raster) fails the task and
-Dask retries it.
+Each tile goes through the pipeline's own per-tile step (pipeline/tile_step.answer_tiles: same window, same
+radiometry, same nodata shortcut), so blending the outcomes gives the single-process answer. A tile's exception is
+caught and reported with its id, so one bad tile does not throw away its batch; an exception outside the tiles (model
+loading, opening the raster) fails the task and Dask retries it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import numpy as np
 
 from segearth_engine.geo.radiometry import Radiometry
 from segearth_engine.geo.tiling import Grid, Tile
+from segearth_engine.models.base import Segmenter
+from segearth_engine.pipeline.tile_step import answer_tiles
 
 
 @dataclass(frozen=True)
@@ -46,14 +48,13 @@ class TileOutcome:
         return not self.error
 
 
-def compute_tile(source, segmenter, job: TileJob, tile: Tile) -> tuple[np.ndarray | None, np.ndarray | None]:
-    window = job.grid.source_window(tile.col0, tile.row0, tile.width, tile.height)
-    rgb, valid = job.radiometry.read_rgb(source, window, (tile.height, tile.width))
-    if not valid.any():
+def compute_tile(source, segmenter: Segmenter, job: TileJob,
+                 tile: Tile) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """One tile through the pipeline's per-tile step; (None, None) when it holds no valid pixel."""
+    answer = answer_tiles(segmenter, source, job.grid, job.radiometry, [tile], job.question, job.task)[0]
+    if answer.prediction is None:
         return None, None
-    encoded = segmenter.encode(rgb)
-    prediction = segmenter.segment(encoded, job.question, job.task)
-    return np.asarray(prediction.logits, dtype=np.float32), valid
+    return answer.logits(), answer.valid
 
 
 def run_tiles(job: TileJob, tiles: list[Tile]) -> list[TileOutcome]:

@@ -39,7 +39,7 @@ def plugin_name(key: str) -> str:
 class ModelPlugin(WorkerPlugin):
     """Holds one Segmenter per worker; `loads` counts loads in this process (1 after any number of tasks).
 
-    `options`: further Segmenter.from_pretrained keyword arguments (e.g. llm_precision), part of the key.
+    `options`: further api.load_segmenter keyword arguments (e.g. llm_precision), part of the key.
     """
 
     def __init__(self, model_dir: str, backend: str = "auto", device: str = "auto",
@@ -68,10 +68,10 @@ class ModelPlugin(WorkerPlugin):
             self._lock = threading.Lock()
         with self._lock:
             if self._segmenter is None:
-                from segearth_engine.models.r1.segmenter import Segmenter
+                from segearth_engine.api import load_segmenter
 
-                self._segmenter = Segmenter.from_pretrained(self.model_dir, backend=self.backend, device=self.device,
-                                                           **self.options)
+                self._segmenter = load_segmenter(self.model_dir, backend=self.backend, device=self.device,
+                                                 **self.options)
                 self.loads += 1
             return self._segmenter
 

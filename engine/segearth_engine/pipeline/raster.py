@@ -21,6 +21,8 @@ from segearth_engine.geo.source import RasterSource, Window
 from segearth_engine.geo.store import make_store
 from segearth_engine.geo.tiling import Grid, StripStitcher, Tile, TileLayout, make_grid
 from segearth_engine.geo.vectorize import vectorise
+from segearth_engine.models.base import Segmenter
+from segearth_engine.pipeline.tile_step import STAGE_OFFSETS, StepCounters, answer_tiles
 from segearth_engine.runtime.gpu_memory import (
     OomOutcome,
     choose_batch_size,
@@ -33,7 +35,6 @@ from segearth_engine.types import TASKS
 MODES = ("view", "tiled")
 STAGES = ("reading", "encoding", "reasoning", "decoding", "vectorising")
 Progress = Callable[[float, str], None]
-NODATA_LOGIT = -30.0  # logit of every pixel of a tile without valid input (the model is not asked)
 
 
 @dataclass(frozen=True)
@@ -141,24 +142,16 @@ def plan_layout(source: RasterSource, request: SegmentationRequest,
     return window, grid, radiometry, layout
 
 
-def _cache_key(source: RasterSource, window: Window, shape: tuple[int, int], radiometry: Radiometry, segmenter):
-    model = (getattr(segmenter, "model_id", ""), str(getattr(segmenter, "model_dir", "")),
-             getattr(segmenter, "backend", ""))
-    return (source.source_id, (window.col_off, window.row_off, window.width, window.height), shape,
-            radiometry.key(), model)
-
-
 class _Run:
-    """State of one segment_raster call: timings, counters and the per-tile step."""
+    """State of one segment_raster call: progress, cancel and the counters of the shared per-tile step."""
 
-    def __init__(self, source, segmenter, request, radiometry, cache, progress, is_cancelled) -> None:
+    def __init__(self, source, segmenter: Segmenter, request, radiometry, cache, progress, is_cancelled) -> None:
         self.source, self.segmenter, self.request = source, segmenter, request
         self.radiometry, self.cache = radiometry, cache
         self.progress = progress or (lambda fraction, stage="": None)
         self.is_cancelled = is_cancelled or (lambda: False)
-        self.timings = {"read": 0.0, "encoder": 0.0, "llm": 0.0, "decoder": 0.0, "vectorise": 0.0}
-        self.encoder_calls = 0
-        self.cache_hits = 0
+        self.counters = StepCounters()
+        self.timings = self.counters.timings
         self.notes: list[str] = []
 
     def check(self) -> None:
@@ -167,63 +160,25 @@ class _Run:
 
     def group_logits(self, grid: Grid, group: list[tuple[int, Tile]],
                      share: float) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(logits, valid) of (index, tile) pairs: read each, encode the uncached ones, one LLM pass for all, one
-        decoder run each. A tile without valid input is not asked about: its logits are NODATA_LOGIT."""
-        self.check()
+        """(logits, valid) of (index, tile) pairs through the shared per-tile step (tile_step.answer_tiles); a tile
+        without valid input is not asked about: its logits are NODATA_LOGIT."""
         fraction, span = group[0][0] * share, share * len(group)
-        self.progress(fraction, "reading")
-        results: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(group)
-        todo, misses = [], []
-        for position, (_, tile) in enumerate(group):
-            start = time.perf_counter()
-            window = grid.source_window(tile.col0, tile.row0, tile.width, tile.height)
-            rgb, valid = self.radiometry.read_rgb(self.source, window, (tile.height, tile.width))
-            self.timings["read"] += time.perf_counter() - start
-            if not valid.any():
-                results[position] = (np.full((tile.height, tile.width), NODATA_LOGIT, dtype=np.float32), valid)
-                continue
-            key = _cache_key(self.source, window, (tile.height, tile.width), self.radiometry, self.segmenter)
-            encoded = self.cache.get(key) if self.cache is not None else None
-            if encoded is None:
-                misses.append((len(todo), key, rgb))
-            else:
-                self.cache_hits += 1
-            todo.append([position, encoded, valid])
-        if misses:
-            self.check()
-            self.progress(fraction + 0.1 * span, "encoding")
-            start = time.perf_counter()
-            images = [rgb for _, _, rgb in misses]
-            encode_batch = getattr(self.segmenter, "encode_batch", None)
-            encodings = encode_batch(images) if encode_batch else [self.segmenter.encode(i) for i in images]
-            self.timings["encoder"] += time.perf_counter() - start
-            self.encoder_calls += len(misses)
-            for (slot, key, _), encoded in zip(misses, encodings, strict=True):
-                todo[slot][1] = encoded
-                if self.cache is not None:
-                    self.cache.put(key, encoded, getattr(encoded, "nbytes", None))
-        if todo:
-            self.check()
-            self.progress(fraction + 0.6 * span, "reasoning")
-            encodings = [encoded for _, encoded, _ in todo]
-            segment_batch = getattr(self.segmenter, "segment_batch", None)
-            question, task = self.request.question, self.request.task
-            predictions = (segment_batch(encodings, question, task) if segment_batch
-                           else [self.segmenter.segment(e, question, task) for e in encodings])
-            for (position, _, valid), prediction in zip(todo, predictions, strict=True):
-                self.timings["llm"] += prediction.timings.get("llm", 0.0)
-                self.timings["decoder"] += prediction.timings.get("decoder", 0.0)
-                results[position] = (np.asarray(prediction.logits, dtype=np.float32), valid)
-            self.progress(fraction + 0.9 * span, "decoding")
-        return results  # type: ignore[return-value]
+
+        def on_stage(name: str) -> None:
+            if name != "decoding":
+                self.check()
+            self.progress(fraction + STAGE_OFFSETS[name] * span, name)
+
+        answers = answer_tiles(self.segmenter, self.source, grid, self.radiometry, [tile for _, tile in group],
+                               self.request.question, self.request.task, self.cache, self.counters, on_stage)
+        return [(answer.logits(), answer.valid) for answer in answers]
 
 
-def auto_batch_size(segmenter, request: SegmentationRequest) -> int:
+def auto_batch_size(segmenter: Segmenter, request: SegmentationRequest) -> int:
     """Tiles per batch: 1 in view mode and on the CPU; on CUDA as many as the free GPU memory holds (estimate)."""
-    if request.mode != "tiled" or not getattr(segmenter, "on_cuda", False):
+    if request.mode != "tiled" or not segmenter.on_cuda:
         return 1
-    per_tile = tile_bytes(segmenter.feature_nbytes()) if hasattr(segmenter, "feature_nbytes") else 0
-    return choose_batch_size(free_bytes(), per_tile)
+    return choose_batch_size(free_bytes(), tile_bytes(segmenter.feature_nbytes()))
 
 
 def _process_tiles(run: _Run, grid: Grid, layout: TileLayout, total: int, stitcher: StripStitcher,
@@ -232,7 +187,7 @@ def _process_tiles(run: _Run, grid: Grid, layout: TileLayout, total: int, stitch
     at one tile, the segmenter moves to the CPU (gpu_memory.run_with_oom_fallback)."""
     share = 0.9 / max(total, 1)
     segmenter = run.segmenter
-    to_cpu = segmenter.to_cpu if getattr(segmenter, "on_cuda", False) and hasattr(segmenter, "to_cpu") else None
+    to_cpu = segmenter.to_cpu if segmenter.on_cuda else None
     outcome = OomOutcome(max(1, int(batch_size)))
     pending: list[tuple[int, Tile]] = []
 
@@ -260,18 +215,18 @@ def _process_tiles(run: _Run, grid: Grid, layout: TileLayout, total: int, stitch
         flush()
 
 
-def segment_raster(source: RasterSource, segmenter, request: SegmentationRequest, progress: Progress | None = None,
+def segment_raster(source: RasterSource, segmenter: Segmenter, request: SegmentationRequest,
+                   progress: Progress | None = None,
                    is_cancelled: Callable[[], bool] | None = None, cache=None, mask_path: str | Path | None = None,
                    overwrite: bool = False, batch_size: int | None = None) -> SegmentationResult:
-    """Answer `request` on `source`; `mask_path` also writes the answer mask as a GeoTIFF (any extent size).
+    """Answer `request` on `source` with a single-mask model (SegEarth-R1; api.segment_raster sends SegEarth-R2 to
+    targets.py); `mask_path` also writes the answer mask as a GeoTIFF (any extent size).
 
     `batch_size`: tiles per batch in tiled mode (None: `auto_batch_size`, i.e. 1 on the CPU)."""
-    if getattr(segmenter, "multi_target", False):  # SegEarth-R2: one feature set per [SEG] target
-        from segearth_engine.pipeline.targets import segment_raster_targets
-
-        return segment_raster_targets(source, segmenter, request, progress, is_cancelled, cache, mask_path, overwrite)
+    if segmenter.multi_target:
+        raise InputError("a multi-target model (SegEarth-R2) answers through pipeline.targets (api.segment_raster)")
     started = time.perf_counter()
-    canvas = int(getattr(segmenter, "image_size", 1024))
+    canvas = int(segmenter.image_size)
     request = request.checked(canvas)
     require_georeference(source)
     if mask_path is not None:
@@ -294,7 +249,7 @@ def segment_raster(source: RasterSource, segmenter, request: SegmentationRequest
         run.check()
         run.progress(0.9, "vectorising")
         start = time.perf_counter()
-        base = {"question": request.question, "model": getattr(segmenter, "model_id", ""), "mode": request.mode}
+        base = {"question": request.question, "model": segmenter.model_id, "mode": request.mode}
         features = vectorise(store, source.crs_wkt, base, request.simplify, request.min_area, run.is_cancelled)
         run.timings["vectorise"] = time.perf_counter() - start
         if mask_path is not None:
@@ -303,9 +258,9 @@ def segment_raster(source: RasterSource, segmenter, request: SegmentationRequest
         run.progress(1.0, "vectorising")
         return SegmentationResult(
             features=features, crs_wkt=source.crs_wkt, transform=grid.transform, shape=(grid.height, grid.width),
-            window=window, mode=request.mode, model=getattr(segmenter, "model_id", ""),
-            device=getattr(segmenter, "device", ""), tiles=min(total, len(layout)), tiles_total=len(layout),
-            encoder_calls=run.encoder_calls, cache_hits=run.cache_hits, mask=getattr(store, "mask", None),
+            window=window, mode=request.mode, model=segmenter.model_id, device=segmenter.device,
+            tiles=min(total, len(layout)), tiles_total=len(layout), encoder_calls=run.counters.encoder_calls,
+            cache_hits=run.counters.cache_hits, mask=getattr(store, "mask", None),
             probability=getattr(store, "probability", None), timings=run.timings, notes=run.notes)
     finally:
         store.close()

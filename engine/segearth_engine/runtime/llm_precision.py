@@ -1,4 +1,5 @@
-"""The LLM's runtime precision: what this machine can run well, the choice made at start-up, and the loading.
+"""The LLM's runtime precision: what this machine can run well and the choice made at start-up (the loading in
+each precision is the model family's: models/r1/loading.load_llm).
 
 Why: Phi-1.5 is 1.3 B parameters of the 1.59 B. In fp32 it needs 5.2 GB and ~400 GFLOP per question, the largest
 cost once the encoder is cached. On a CPU the choice is:
@@ -22,17 +23,13 @@ from __future__ import annotations
 import functools
 import logging
 import platform
-import warnings
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segearth_engine.errors import InputError
 
 if TYPE_CHECKING:
     import torch
-
-    from segearth_engine.models.r1.modeling.segearth_r1 import SegEarthR1
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +41,6 @@ AUTO_ORDER = ("int8", "bf16", "fp32")
 # Low memory: bf16 loads as stored (no per-load quantisation), so it goes first when AUTO_ORDER offers it.
 LOW_MEMORY_ORDER = tuple(sorted(AUTO_ORDER, key=lambda precision: precision != "bf16"))
 LABELS = {"fp32": "fp32", "bf16": "bf16", "int8": "int8 dynamic"}
-EMBEDDING = "llm.embed_tokens.weight"
-EMBEDDING_IN_CHECKPOINT = "model.embed_tokens.weight"
 
 
 @functools.lru_cache(maxsize=1)
@@ -156,52 +151,3 @@ def compute_dtype(precision: str) -> torch.dtype:
     import torch
 
     return torch.bfloat16 if precision == "bf16" else torch.float32
-
-
-def _quantise_linear():
-    """on_module_ready callback: replace each Phi linear by its dynamic int8 version as soon as it is loaded."""
-    import torch
-    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
-    from torch.ao.quantization import per_channel_dynamic_qconfig
-
-    def ready(root: torch.nn.Module, name: str, module: torch.nn.Module) -> None:
-        if not (name.startswith("llm.layers.") and type(module) is torch.nn.Linear):
-            return
-        module.qconfig = per_channel_dynamic_qconfig
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # torch marks eager quantisation as deprecated in favour of torchao
-            quantised = DynamicLinear.from_float(module)
-        parent_name, _, attr = name.rpartition(".")
-        setattr(root.get_submodule(parent_name), attr, quantised)
-        module.weight = module.bias = None  # free the fp32 copy now, not at the end of loading
-
-    return ready
-
-
-def load_llm(model_dir: Path, precision: str, device: str = "cpu") -> SegEarthR1:
-    """SegEarth-R1 with only the LLM loaded (the vision side stays on the meta device), in `precision`."""
-    import torch
-
-    from segearth_engine.models.r1.loading import load_model
-
-    if precision not in LABELS:
-        raise InputError(f"llm_precision {precision!r} must be resolved (fp32, bf16 or int8) before loading")
-    runtime = compute_dtype(precision)
-
-    def dtype_for(name: str) -> torch.dtype:
-        return torch.bfloat16 if name == EMBEDDING and device == "cpu" else runtime
-
-    # On the CPU, tensors used as stored are mapped from the file, not copied: the bf16 embedding table always (only
-    # the looked-up rows are ever read), and in bf16 every tensor but the split qkv. Mapped pages are the page
-    # cache's: loading is a mapping, and under memory pressure the kernel drops them instead of swapping.
-    mapped = None
-    if device == "cpu":
-        mapped = (lambda name: True) if precision == "bf16" else EMBEDDING_IN_CHECKPOINT.__eq__
-    if precision != "int8":
-        model = load_model(model_dir, dtype_for, parts=("llm",), mapped=mapped)
-        return model.to(device) if device != "cpu" else model
-    engine = int8_engine()
-    if engine is None:
-        raise InputError("llm_precision 'int8' needs torch's fbgemm/x86 (AVX2) or qnnpack quantised engine")
-    torch.backends.quantized.engine = engine
-    return load_model(model_dir, dtype_for, parts=("llm",), on_module_ready=_quantise_linear(), mapped=mapped)

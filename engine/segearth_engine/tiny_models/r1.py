@@ -30,9 +30,10 @@ def make_tiny_model(out_dir: str | Path, seed: int = 0, cfg: SegEarthConfig | No
                     overwrite: bool = False) -> Path:
     import torch
 
+    from segearth_engine.models.r1.checkpoint import to_checkpoint_state
     from segearth_engine.models.r1.loading import build_model
     from segearth_engine.tiny_models.tokenizer import build_tokenizer_files
-    from segearth_engine.weights.checkpoint import sha256_of, to_checkpoint_state
+    from segearth_engine.weights.checkpoint import sha256_of
     from segearth_engine.weights.hub import write_manifest
 
     out = Path(out_dir)
@@ -91,8 +92,6 @@ def save_weights(state: Mapping[str, torch.Tensor], path: Path, dtype: torch.dty
 
 def is_test_model(model_dir: str | Path) -> bool:
     """True for models written by make_tiny_model (their config carries explicit small widths)."""
-    try:
-        raw = json.loads((Path(model_dir) / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return "segearth_engine" in raw
+    from segearth_engine.models.families import is_test_config, read_folder_config
+
+    return is_test_config(read_folder_config(model_dir))

@@ -132,3 +132,14 @@ def check_manifest(folder: Path, full: bool = False) -> dict | None:
         if full and sha256_of(path) != entry["sha256"]:
             raise ModelFilesError(f"{path}: sha256 differs from the manifest; the file is corrupt")
     return manifest
+
+
+def resolve_model_dir(model: str | Path, revision: str | None = None) -> Path:
+    """A local folder as it is; a Hugging Face repo id through the pinned, sha256-checked download."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return path
+    text = str(model)
+    if text.count("/") == 1 and not text.startswith((".", "/", "~")) and not path.exists():
+        return download_model(text, revision)
+    raise ModelFilesError(f"model folder {model} does not exist (nor is it a Hugging Face repo id)")

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segearth_engine.models.r1.config import SegEarthConfig
-from segearth_engine.errors import ModelFilesError
+from segearth_engine.errors import InputError, ModelFilesError
+from segearth_engine.runtime.llm_precision import LABELS, compute_dtype, int8_engine
 
 if TYPE_CHECKING:
     import torch
 
     from segearth_engine.weights.checkpoint import DtypeFor, MapIf, ModuleReady
     from segearth_engine.models.r1.modeling.segearth_r1 import SegEarthR1
+
+EMBEDDING = "llm.embed_tokens.weight"
+EMBEDDING_IN_CHECKPOINT = "model.embed_tokens.weight"
 
 
 def build_model(cfg: SegEarthConfig, device: str = "meta") -> SegEarthR1:
@@ -45,7 +50,7 @@ def load_model(model_dir: str | Path, dtype: torch.dtype | DtypeFor | None = Non
     """
     import torch
 
-    from segearth_engine.weights.checkpoint import load_weights
+    from segearth_engine.models.r1.checkpoint import load_weights
 
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
@@ -61,3 +66,50 @@ def load_model(model_dir: str | Path, dtype: torch.dtype | DtypeFor | None = Non
     if leftover:
         raise ModelFilesError(f"internal error: tensors left without values after loading: {leftover[:5]}")
     return model.eval()
+
+
+def _quantise_linear():
+    """on_module_ready callback: replace each Phi linear by its dynamic int8 version as soon as it is loaded."""
+    import torch
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
+    from torch.ao.quantization import per_channel_dynamic_qconfig
+
+    def ready(root: torch.nn.Module, name: str, module: torch.nn.Module) -> None:
+        if not (name.startswith("llm.layers.") and type(module) is torch.nn.Linear):
+            return
+        module.qconfig = per_channel_dynamic_qconfig
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch marks eager quantisation as deprecated in favour of torchao
+            quantised = DynamicLinear.from_float(module)
+        parent_name, _, attr = name.rpartition(".")
+        setattr(root.get_submodule(parent_name), attr, quantised)
+        module.weight = module.bias = None  # free the fp32 copy now, not at the end of loading
+
+    return ready
+
+
+def load_llm(model_dir: Path, precision: str, device: str = "cpu") -> SegEarthR1:
+    """SegEarth-R1 with only the LLM loaded (the vision side stays on the meta device), in `precision`."""
+    import torch
+
+    if precision not in LABELS:
+        raise InputError(f"llm_precision {precision!r} must be resolved (fp32, bf16 or int8) before loading")
+    runtime = compute_dtype(precision)
+
+    def dtype_for(name: str) -> torch.dtype:
+        return torch.bfloat16 if name == EMBEDDING and device == "cpu" else runtime
+
+    # On the CPU, tensors used as stored are mapped from the file, not copied: the bf16 embedding table always (only
+    # the looked-up rows are ever read), and in bf16 every tensor but the split qkv. Mapped pages are the page
+    # cache's: loading is a mapping, and under memory pressure the kernel drops them instead of swapping.
+    mapped = None
+    if device == "cpu":
+        mapped = (lambda name: True) if precision == "bf16" else EMBEDDING_IN_CHECKPOINT.__eq__
+    if precision != "int8":
+        model = load_model(model_dir, dtype_for, parts=("llm",), mapped=mapped)
+        return model.to(device) if device != "cpu" else model
+    engine = int8_engine()
+    if engine is None:
+        raise InputError("llm_precision 'int8' needs torch's fbgemm/x86 (AVX2) or qnnpack quantised engine")
+    torch.backends.quantized.engine = engine
+    return load_model(model_dir, dtype_for, parts=("llm",), on_module_ready=_quantise_linear(), mapped=mapped)

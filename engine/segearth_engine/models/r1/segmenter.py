@@ -1,4 +1,4 @@
-"""The engine's public entry point: load a model once, encode images, answer questions with masks.
+"""SegEarth-R1 as a Segmenter (models/base.py): load a model once, encode images, answer questions with masks.
 
 Two backends share every step except where the vision encoder and mask decoder run:
 - "onnx" (default): both graphs in ONNX Runtime (CUDA provider when usable, else CPU); the LLM in transformers.
@@ -26,22 +26,11 @@ log = logging.getLogger(__name__)
 BACKENDS = ("auto", "onnx", "torch")
 
 
-def resolve_model_dir(model: str | Path, revision: str | None = None) -> Path:
-    """A local folder as it is; a Hugging Face repo id through the pinned, sha256-checked download."""
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return path
-    text = str(model)
-    if text.count("/") == 1 and not text.startswith((".", "/", "~")) and not path.exists():
-        from segearth_engine.weights.hub import download_model
-
-        return download_model(text, revision)
-    raise ModelFilesError(f"model folder {model} does not exist (nor is it a Hugging Face repo id)")
-
-
 class Segmenter:
     """Loaded model + how it runs. `low_memory` releases the LLM after each question (and the encoder session after
     each encoding) and reloads them lazily: slower per question, but the resident set stays near one part's size."""
+
+    multi_target = False  # one mask per question (models/base.py: the Segmenter protocol)
 
     def __init__(self, model_dir: Path, cfg: SegEarthConfig, tokenizer: Any, model: Any, backend: str,
                  sessions: tuple[Any, Any] | None, device: str, model_id: str, llm_precision: str = "fp32",
@@ -71,7 +60,7 @@ class Segmenter:
     def from_pretrained(cls, model: str | Path, backend: str = "auto", device: str = "auto",
                         revision: str | None = None, export_dir: str | Path | None = None,
                         llm_precision: str = "auto", low_memory: bool = False) -> Segmenter:
-        """Load a model folder (or a pinned hub repo id).
+        """Load a SegEarth-R1 model folder (or a pinned hub repo id); models/families.load_segmenter picks the family.
 
         `llm_precision` ("auto", "fp32", "bf16", "int8"): the LLM's precision on the CPU; "auto" picks per machine
         (llm_precision.AUTO_ORDER) for the ONNX backend and fp32 for the PyTorch reference backend.
@@ -79,8 +68,9 @@ class Segmenter:
         """
         import torch
 
-        from segearth_engine.weights.hub import check_manifest
-        from segearth_engine.runtime.llm_precision import choose_precision, load_llm
+        from segearth_engine.weights.hub import check_manifest, resolve_model_dir
+        from segearth_engine.models.r1.loading import load_llm
+        from segearth_engine.runtime.llm_precision import choose_precision
         from segearth_engine.models.r1.prompt import load_tokenizer
 
         if backend not in BACKENDS:
@@ -88,14 +78,6 @@ class Segmenter:
         if backend == "torch" and low_memory:
             raise InputError("low_memory needs the onnx backend (the PyTorch backend keeps the whole model)")
         model_dir = resolve_model_dir(model, revision)
-        from segearth_engine.models.r2.config import is_r2_model_dir
-
-        if is_r2_model_dir(model_dir):  # SegEarth-R2: multi-target answers (r2/segmenter.py)
-            from segearth_engine.models.r2.segmenter import R2Segmenter
-
-            if low_memory or llm_precision not in ("auto", "fp32"):
-                raise InputError("SegEarth-R2 runs its LLM in fp32 and has no low-memory mode yet")
-            return R2Segmenter.from_pretrained(model_dir, backend, device, export_dir)  # type: ignore[return-value]
         manifest = check_manifest(model_dir)
         cfg = SegEarthConfig.from_file(model_dir / "config.json")
         tokenizer = load_tokenizer(model_dir, cfg.pad_token_id, cfg.seg_token_id)
@@ -136,7 +118,7 @@ class Segmenter:
         """The whole model in PyTorch: fp32 (the reference), or the vision side fp32 and the LLM in `precision`."""
         import torch
 
-        from segearth_engine.runtime.llm_precision import load_llm
+        from segearth_engine.models.r1.loading import load_llm
         from segearth_engine.models.r1.loading import load_model
         from segearth_engine.models.r1.onnx_export import VISION_PARTS
 
@@ -205,7 +187,7 @@ class Segmenter:
 
     def _llm_model(self):
         if self.model is None:  # released after the last question (low_memory)
-            from segearth_engine.runtime.llm_precision import load_llm
+            from segearth_engine.models.r1.loading import load_llm
 
             device = "cuda" if self.device.startswith("CUDA") else "cpu"
             self.model = load_llm(self.model_dir, self.llm_precision, device)
@@ -384,7 +366,8 @@ class Segmenter:
         import torch
 
         from segearth_engine.runtime.gpu_memory import release_cached_memory
-        from segearth_engine.runtime.llm_precision import choose_precision, load_llm
+        from segearth_engine.models.r1.loading import load_llm
+        from segearth_engine.runtime.llm_precision import choose_precision
 
         if not self.on_cuda:
             return

@@ -2,7 +2,7 @@
 
 Backends as for R1: "onnx" (image branches and mask decoder in ONNX Runtime, the LLM in transformers) or "torch"
 (everything in PyTorch eager, the reference). The LLM always runs in float32 here (R2 has no int8/bf16 path yet).
-`segment()` returns a MultiTargetPrediction; the pipeline recognises it through `multi_target`.
+`segment()` returns a MultiTargetPrediction (`multi_target`; the Segmenter protocol is models/base.py).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +91,19 @@ class R2Segmenter:
     def llm_loads(self) -> int:
         return 1
 
+    @property
+    def on_cuda(self) -> bool:
+        return self.device.startswith("CUDA")
+
     def release(self) -> None:
-        """Segmenter API symmetry: R2 keeps its parts loaded (no low-memory mode yet)."""
+        """Segmenter protocol: R2 keeps its parts loaded (no low-memory mode yet)."""
+
+    def feature_nbytes(self) -> int:
+        """Segmenter protocol: unknown (R2 runs one view at a time, so no batch of tiles is sized from it)."""
+        return 0
+
+    def to_cpu(self) -> None:
+        """Segmenter protocol: R2 has no move to the CPU yet; out of GPU memory, the error stands."""
 
     @classmethod
     def from_pretrained(cls, model: str | Path, backend: str = "auto", device: str = "auto",
@@ -100,8 +112,7 @@ class R2Segmenter:
         """`max_new_tokens` defaults to the folder's generation_config.json value, else DEFAULT_MAX_NEW_TOKENS."""
         import torch
 
-        from segearth_engine.weights.hub import check_manifest
-        from segearth_engine.models.r1.segmenter import resolve_model_dir
+        from segearth_engine.weights.hub import check_manifest, resolve_model_dir
         from segearth_engine.models.r2.checkpoint import load_model
 
         if backend not in BACKENDS:
@@ -176,6 +187,9 @@ class R2Segmenter:
             tensors = {k: v.float().numpy() for k, v in out.items()}
         return EncodedImage(tensors=tensors, letterbox=box, backend=self.backend)
 
+    def encode_batch(self, images: Sequence[np.ndarray]) -> list[EncodedImage]:
+        return [self.encode(image) for image in images]
+
     def generate(self, encoded: EncodedImage, question: str, do_sample: bool = False):
         """The LLM step: (answer token ids, [SEG] hidden states [N, hidden])."""
         import torch
@@ -224,3 +238,8 @@ class R2Segmenter:
         end = time.perf_counter()
         return MultiTargetPrediction(answer=answer, targets=targets,
                                      timings={"llm": after_llm - start, "decoder": end - after_llm})
+
+    def segment_batch(self, encoded: Sequence[EncodedImage], question: str,
+                      task: str = "reasoning") -> list[MultiTargetPrediction]:
+        """One generated answer per encoded image (each image is asked on its own)."""
+        return [self.segment(e, question, task) for e in encoded]

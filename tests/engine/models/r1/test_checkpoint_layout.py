@@ -2,7 +2,7 @@
 
 import pytest
 
-from segearth_engine.weights.checkpoint import UNUSED_CHECKPOINT_KEYS, expected_layout
+from segearth_engine.models.r1.checkpoint import UNUSED_CHECKPOINT_KEYS, expected_layout
 from segearth_engine.models.r1.config import SegEarthConfig
 from segearth_engine.models.r1.loading import build_model
 from tests.conftest import FIXTURES

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from segearth_engine.weights.checkpoint import DESCRIPTION_MODULES
+from segearth_engine.models.r1.checkpoint import DESCRIPTION_MODULES
 from segearth_engine.models.r1.config import DescriptionConfig, SegEarthConfig
 from segearth_engine.models.r1.modeling.description import DescriptionProjection
 from tests.engine.models.r1.modeling.upstream import load_fixture, max_diff, release_shapes

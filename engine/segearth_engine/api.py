@@ -1,0 +1,116 @@
+"""The engine's front: every name a caller needs (the QGIS plugin, the CLI, Processing, the Dask runner).
+
+    from segearth_engine import api
+    segmenter = api.load_segmenter("path/to/model")          # the family (R1 or R2) is read from the folder
+    result = api.segment_raster(source, segmenter, api.SegmentationRequest("Where are the roads?"))
+
+`import segearth_engine.api` is cheap (no numpy-heavy geo stack, no torch/transformers/onnxruntime): each name is
+imported from its room on first use, so the plugin can load, inspect a model folder and explain what is missing
+before the heavy parts are installed. The rooms behind it (README "Architecture map") are internal.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from segearth_engine.errors import (
+    Cancelled,
+    InputError,
+    ModelFilesError,
+    OutputExistsError,
+    SegEarthError,
+)
+
+if TYPE_CHECKING:  # the names below, for type checkers and for the import-graph test (tests/engine/import_graph.py)
+    from segearth_engine.geo.rasterio_source import RasterioSource
+    from segearth_engine.geo.source import RasterSource
+    from segearth_engine.geo.writers import (
+        SIDECAR_SUFFIX,
+        check_output,
+        output_kind,
+        write_mask_geotiff,
+        write_vector,
+    )
+    from segearth_engine.models.base import Prediction, Segmenter
+    from segearth_engine.models.families import (
+        FAMILIES,
+        R1,
+        R2,
+        VIEW_ONLY_MESSAGE,
+        check_mode,
+        family_of_config,
+        is_test_config,
+        load_segmenter,
+        model_family,
+        read_folder_config,
+    )
+    from segearth_engine.models.r1.config import ENGINE_CONFIG_KEY
+    from segearth_engine.models.r2.config import is_r2_config
+    from segearth_engine.models.r2.prompt import SEG_TOKEN
+    from segearth_engine.models.r2.segmenter import folder_max_new_tokens
+    from segearth_engine.pipeline.raster import MODES, SegmentationRequest, SegmentationResult
+    from segearth_engine.runtime.feature_cache import FeatureCache
+    from segearth_engine.runtime.llm_precision import PRECISIONS
+    from segearth_engine.types import TASKS, EncodedImage, MaskPrediction, MultiTargetPrediction, TargetMask
+    from segearth_engine.weights.hub import RELEASED_MODELS, download_model, resolve_model_dir
+
+#: name -> the module that defines it (imported on first use)
+_WHERE = {
+    # loading a model, and what a model folder holds (cheap: config.json only)
+    "Segmenter": "models.base", "Prediction": "models.base",
+    "load_segmenter": "models.families", "model_family": "models.families", "family_of_config": "models.families",
+    "is_test_config": "models.families", "read_folder_config": "models.families", "check_mode": "models.families",
+    "VIEW_ONLY_MESSAGE": "models.families",
+    "R1": "models.families", "R2": "models.families", "FAMILIES": "models.families",
+    "ENGINE_CONFIG_KEY": "models.r1.config", "is_r2_config": "models.r2.config", "SEG_TOKEN": "models.r2.prompt",
+    "folder_max_new_tokens": "models.r2.segmenter", "PRECISIONS": "runtime.llm_precision",
+    # weights: released models and their download
+    "RELEASED_MODELS": "weights.hub", "download_model": "weights.hub", "resolve_model_dir": "weights.hub",
+    # a raster run
+    "SegmentationRequest": "pipeline.raster", "SegmentationResult": "pipeline.raster", "MODES": "pipeline.raster",
+    "TASKS": "types", "EncodedImage": "types", "MaskPrediction": "types", "MultiTargetPrediction": "types",
+    "TargetMask": "types", "FeatureCache": "runtime.feature_cache",
+    "RasterSource": "geo.source", "RasterioSource": "geo.rasterio_source",
+    # written files
+    "write_vector": "geo.writers", "write_mask_geotiff": "geo.writers", "check_output": "geo.writers",
+    "output_kind": "geo.writers", "SIDECAR_SUFFIX": "geo.writers",
+}
+
+__all__ = ["Cancelled", "InputError", "ModelFilesError", "OutputExistsError", "SegEarthError", "segment_raster",
+           "Segmenter", "Prediction", "load_segmenter", "model_family", "family_of_config", "is_test_config",
+           "read_folder_config", "check_mode", "VIEW_ONLY_MESSAGE", "R1", "R2", "FAMILIES", "ENGINE_CONFIG_KEY",
+           "is_r2_config", "SEG_TOKEN", "folder_max_new_tokens", "PRECISIONS", "RELEASED_MODELS", "download_model",
+           "resolve_model_dir", "SegmentationRequest", "SegmentationResult", "MODES", "TASKS", "EncodedImage",
+           "MaskPrediction", "MultiTargetPrediction", "TargetMask", "FeatureCache", "RasterSource", "RasterioSource",
+           "write_vector", "write_mask_geotiff", "check_output", "output_kind", "SIDECAR_SUFFIX"]
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"segearth_engine.{where}"), name)
+    globals()[name] = value  # the next access is a plain lookup
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+def segment_raster(source: RasterSource, segmenter: Segmenter, request: SegmentationRequest, progress=None,
+                   is_cancelled=None, cache: FeatureCache | None = None, mask_path=None, overwrite: bool = False,
+                   batch_size: int | None = None) -> SegmentationResult:
+    """Answer `request` on `source` with the segmenter's family: one mask (SegEarth-R1, pipeline/raster.py) or a
+    text answer with one layer of polygons per target (SegEarth-R2, pipeline/targets.py, view mode only).
+
+    `progress(fraction, stage)`, `is_cancelled()` (then Cancelled is raised), `cache` (encoder features reused across
+    questions), `mask_path` (also write the mask GeoTIFF), `batch_size` (tiles per batch; None: automatic)."""
+    if segmenter.multi_target:
+        from segearth_engine.pipeline.targets import segment_raster_targets
+
+        return segment_raster_targets(source, segmenter, request, progress, is_cancelled, cache, mask_path, overwrite)
+    from segearth_engine.pipeline.raster import segment_raster as segment_single
+
+    return segment_single(source, segmenter, request, progress, is_cancelled, cache, mask_path, overwrite, batch_size)
