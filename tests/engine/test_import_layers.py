@@ -66,3 +66,14 @@ def test_front_lists_every_lazy_name():
     from segearth_engine import api
 
     assert set(api._WHERE) <= set(api.__all__)
+
+
+def test_both_families_and_the_test_rule_satisfy_the_segmenter_protocol(tiny_onnx_segmenter):
+    from segearth_engine.models.base import Segmenter
+    from segearth_engine.models.r2.segmenter import R2Segmenter
+    from tests.engine.geo.rasters import BrightnessSegmenter
+
+    assert isinstance(tiny_onnx_segmenter, Segmenter) and not tiny_onnx_segmenter.multi_target
+    assert isinstance(BrightnessSegmenter(), Segmenter)
+    members = [n for n in dir(Segmenter) if not n.startswith("_")] + list(Segmenter.__annotations__)
+    assert all(hasattr(R2Segmenter, n) or n in R2Segmenter.__init__.__code__.co_names for n in members)

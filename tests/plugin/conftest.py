@@ -150,11 +150,11 @@ def data_dir() -> Path:
 def tiny_r2_model(tmp_path_factory) -> Path:
     """A random-weight tiny SegEarth-R2 model with the engine's scripted two-[SEG] answer (a TEST construction,
     segearth_engine.tiny_models.r2), its ONNX graphs exported once here so that every test only loads them."""
-    from segearth_engine.models.r1.segmenter import Segmenter
+    from segearth_engine.api import load_segmenter
     from segearth_engine.tiny_models.r2 import make_tiny_r2_model
 
     folder = make_tiny_r2_model(tmp_path_factory.mktemp("r2") / "tiny-r2", seed=0)
-    Segmenter.from_pretrained(folder, device="cpu")  # exports the ONNX graphs next to the weights
+    load_segmenter(folder, device="cpu")  # exports the ONNX graphs next to the weights
     return folder
 
 

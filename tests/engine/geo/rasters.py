@@ -46,16 +46,37 @@ def square_scene(size: int = 256, box: tuple[int, int, int, int] = (64, 96, 64, 
 
 
 class BrightnessSegmenter:
-    """Segmenter interface (encode/segment/encoder_calls) with a transparent rule: bright pixels are the answer."""
+    """The Segmenter protocol (segearth_engine.models.base) with a transparent rule: bright pixels are the answer."""
 
     image_size = 1024
     model_id = "brightness-rule"
+    model_dir = Path("brightness-rule")
     device = "CPU (numpy)"
     backend = "numpy"
+    llm_precision = "none"
+    low_memory = False
+    multi_target = False
+    on_cuda = False
+    llm_loads = 0
 
     def __init__(self) -> None:
         self.encoder_calls = 0
         self.seen_shapes: list[tuple[int, int]] = []
+
+    def encode_batch(self, images) -> list[EncodedImage]:
+        return [self.encode(image) for image in images]
+
+    def segment_batch(self, encoded, question: str, task: str = "reasoning") -> list[MaskPrediction]:
+        return [self.segment(e, question, task) for e in encoded]
+
+    def feature_nbytes(self) -> int:
+        return 0
+
+    def to_cpu(self) -> None:
+        pass
+
+    def release(self) -> None:
+        pass
 
     def encode(self, image: np.ndarray) -> EncodedImage:
         assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3

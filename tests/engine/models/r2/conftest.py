@@ -27,9 +27,9 @@ def r2_torch(tiny_r2_dir):
 
 @pytest.fixture(scope="session")
 def r2_onnx(tiny_r2_dir):
+    from segearth_engine.api import load_segmenter
     from segearth_engine.tiny_models.r2 import scripted_max_new_tokens
-    from segearth_engine.models.r1.segmenter import Segmenter
 
-    seg = Segmenter.from_pretrained(tiny_r2_dir, backend="onnx", device="cpu")  # dispatches on config.json
+    seg = load_segmenter(tiny_r2_dir, backend="onnx", device="cpu")  # the family is read from config.json
     assert seg.max_new_tokens == scripted_max_new_tokens(seg.tokenizer)
     return seg
