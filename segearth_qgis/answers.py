@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-SEG_TOKEN = "[SEG]"  # the engine's mark of one target in the answer (segearth_engine.models.r2.prompt.SEG_TOKEN)
-
 
 def format_answer(answer: str) -> str:
-    """The model's answer with each [SEG] shown as the number of its target ("runway [1] and taxiways [2]")."""
+    """The model's answer with each [SEG] shown as the number of its target ("runway [1] and taxiways [2]").
+
+    Only an engine's answer is formatted, so the engine is there to say what marks a target."""
+    from segearth_engine.api import SEG_TOKEN
+
     pieces = answer.split(SEG_TOKEN)
     out = pieces[0]
     for number, piece in enumerate(pieces[1:], start=1):

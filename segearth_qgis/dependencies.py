@@ -25,8 +25,8 @@ REQUIRED = {
     "shapely": "shapely",
     "affine": "affine",
 }
-#: the engine modules the plugin calls; imported lazily, only when a model runs
-ENGINE_MODULES = ("segearth_engine.models.r1.segmenter", "segearth_engine.pipeline.raster")
+#: the engine's front, the only engine module the plugin calls (cheap to import; it names the modules a run needs)
+ENGINE_FRONT = "segearth_engine.api"
 #: packages QGIS's own Python already ships: pinned to their current versions, never upgraded by us
 GEO_STACK = ("numpy", "shapely", "pyproj", "rasterio", "GDAL", "pandas", "scipy", "matplotlib", "Pillow")
 
@@ -70,11 +70,21 @@ def _importable(name: str) -> bool:
         return False
 
 
+def engine_modules() -> tuple[str, ...]:
+    """The front and the modules a run imports behind it (segearth_engine.api.RUN_MODULES); the front alone when it
+    does not import."""
+    try:
+        from segearth_engine.api import RUN_MODULES
+    except ImportError:
+        return (ENGINE_FRONT,)
+    return (ENGINE_FRONT, *RUN_MODULES)
+
+
 def check_dependencies() -> DependencyStatus:
     """Cheap probe (no import of heavy modules) of everything a run needs."""
     missing = [name for name in REQUIRED if not _importable(name)]
     if "segearth_engine" not in missing:
-        missing += [name for name in ENGINE_MODULES if not _importable(name)]
+        missing += [name for name in engine_modules() if not _importable(name)]
     return DependencyStatus(tuple(missing))
 
 
@@ -89,16 +99,16 @@ def install_hint(missing: list[str] | tuple[str, ...]) -> str:
 
 
 def load_engine():
-    """Import and return (segmenter module, pipeline module); EngineUnavailable says what to install."""
-    modules = []
-    for name in ENGINE_MODULES:
+    """Import the engine's front and the modules a run needs behind it, and return the front (segearth_engine.api);
+    EngineUnavailable says what to install."""
+    for name in engine_modules():
         try:
-            modules.append(importlib.import_module(name))
+            importlib.import_module(name)
         except ImportError as exc:
             missing = getattr(exc, "name", None) or name
             raise EngineUnavailable(f"{name} cannot be imported ({exc}). Install the engine with: "
                                     f"{install_hint([missing if missing in REQUIRED else name])}") from exc
-    return tuple(modules)
+    return importlib.import_module(ENGINE_FRONT)
 
 
 def python_for_pip() -> str:

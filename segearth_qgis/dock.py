@@ -23,6 +23,7 @@ from qtpy.QtWidgets import (
 )
 
 from .answers import format_answer
+from .engine_run import mode_refusal
 from .model_manager import ModelInfo
 from .model_panel import ModelPanel
 from .request import PluginRequest
@@ -66,7 +67,21 @@ class SegEarthDock(QDockWidget):
         outer = QVBoxLayout(body)
         form = QFormLayout()
         outer.addLayout(form)
+        self._build_question_rows(body, form)
+        self._build_run_rows(body, form)
+        outer.addLayout(self._build_buttons(body))
+        self._build_progress_and_answer(body, outer)
+        self._build_history(body, outer)
+        self.model_panel = ModelPanel(body)
+        self.model_panel.modelInfoChanged.connect(self.apply_model)
+        outer.addWidget(self.model_panel)
+        outer.addStretch(1)
+        self._wrap_in_scroll_area(body)
+        self._layer_changed(self.layer_combo.currentLayer())
+        self.apply_model(self.model_panel.info)
 
+    def _build_question_rows(self, body: QWidget, form: QFormLayout) -> None:
+        """Layer, question and task."""
         self.layer_combo = QgsMapLayerComboBox(body)
         self.layer_combo.setFilters(_raster_filter())
         self.layer_combo.layerChanged.connect(self._layer_changed)
@@ -85,6 +100,8 @@ class SegEarthDock(QDockWidget):
         self.task_label = QLabel(tr("Task"), body)
         form.addRow(self.task_label, self.task_combo)
 
+    def _build_run_rows(self, body: QWidget, form: QFormLayout) -> None:
+        """Extent, mode, resolution and band mapping."""
         self.extent_combo = QComboBox(body)
         self.extent_combo.addItem(tr("Whole layer"), self.EXTENT_LAYER)
         self.extent_combo.addItem(tr("Visible map extent"), self.EXTENT_VIEW)
@@ -112,6 +129,7 @@ class SegEarthDock(QDockWidget):
         bands_row.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.bands_label, self.bands_widget)
 
+    def _build_buttons(self, body: QWidget) -> QHBoxLayout:
         buttons = QHBoxLayout()
         self.run_button = QPushButton(tr("Run"), body)
         self.run_button.setDefault(True)
@@ -126,8 +144,9 @@ class SegEarthDock(QDockWidget):
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
-        outer.addLayout(buttons)
+        return buttons
 
+    def _build_progress_and_answer(self, body: QWidget, outer: QVBoxLayout) -> None:
         self.progress = QProgressBar(body)
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
@@ -146,6 +165,7 @@ class SegEarthDock(QDockWidget):
         outer.addWidget(self.answer)
         self.set_answer("")
 
+    def _build_history(self, body: QWidget, outer: QVBoxLayout) -> None:
         history_label = QLabel(tr("Past questions on this layer (click to run again)"), body)
         history_label.setWordWrap(True)
         outer.addWidget(history_label)
@@ -154,12 +174,8 @@ class SegEarthDock(QDockWidget):
         self.history.itemClicked.connect(self._history_clicked)
         outer.addWidget(self.history)
 
-        self.model_panel = ModelPanel(body)
-        self.model_panel.modelInfoChanged.connect(self.apply_model)
-        outer.addWidget(self.model_panel)
-        outer.addStretch(1)
-
-        # long labels must not force a horizontal scroll bar
+    def _wrap_in_scroll_area(self, body: QWidget) -> None:
+        """Long labels must not force a horizontal scroll bar; the form scrolls vertically in a short dock."""
         for combo in body.findChildren(QComboBox) + [self.layer_combo]:
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(1 if combo in self.band_combos else 8)
@@ -168,8 +184,6 @@ class SegEarthDock(QDockWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
         self.setWidget(scroll)
-        self._layer_changed(self.layer_combo.currentLayer())
-        self.apply_model(self.model_panel.info)
 
     # -- model family ----------------------------------------------------------------------------------------------
     def apply_model(self, info: ModelInfo) -> None:
@@ -233,8 +247,9 @@ class SegEarthDock(QDockWidget):
                 raise RequestError(tr("The visible map extent does not overlap the layer"))
         multi = self.model_panel.info.multi_target
         mode = self.mode_combo.currentData()
-        if multi and mode != "view":
-            raise RequestError(tr("SegEarth-R2 models answer in single view mode only"))
+        refusal = mode_refusal(self.model_panel.info, mode)
+        if refusal:
+            raise RequestError(refusal)
         resolution = self.resolution.value() or None
         task = "reasoning" if multi else self.task_combo.currentData()  # R2 ignores the task: record none of it
         return PluginRequest(layer_id=layer.id(), question=question, model_dir=model_dir, task=task, mode=mode,

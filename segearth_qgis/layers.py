@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +13,15 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsField,
+    QgsFields,
     QgsFillSymbol,
     QgsGeometry,
     QgsLayerMetadata,
     QgsProject,
     QgsRendererCategory,
-    QgsVectorFileWriter,
     QgsVectorLayer,
 )
+from qtpy.QtCore import QVariant
 
 from .answers import target_labels
 from .translation import tr
@@ -65,6 +66,7 @@ BASE_FIELDS: dict[str, Any] = {"question": "", "model": "", "mode": "", "area_m2
 TARGET_FIELD, TARGET_INDEX_FIELD = "target", "target_idx"  # 10 characters at most: Shapefile field names
 TARGET_FIELDS: dict[str, Any] = {TARGET_FIELD: "", TARGET_INDEX_FIELD: 0}
 TARGETS_PROPERTY = "segearth/targets"  # custom layer property: the answer's target phrases, in order
+DETAILS_PROPERTY = "segearth/details"  # custom layer property: how the answer was made (JSON), for export sidecars
 
 
 def fields_for(attributes: Iterable[dict], multi_target: bool = False) -> list[QgsField]:
@@ -85,6 +87,25 @@ def layer_name(question: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def qgs_features(features: Iterable, fields: QgsFields,
+                 is_cancelled: Callable[[], bool] | None = None) -> list[QgsFeature]:
+    """The engine's (shapely geometry, attributes) pairs as MultiPolygon QgsFeatures with `fields` (a result layer's
+    and the Processing sink's alike); stops early when `is_cancelled()`."""
+    names = fields.names()
+    out = []
+    for geometry, attrs in features:
+        if is_cancelled is not None and is_cancelled():
+            break
+        feature = QgsFeature(fields)
+        geom = QgsGeometry()
+        geom.fromWkb(geometry.wkb)
+        geom.convertToMultiType()
+        feature.setGeometry(geom)
+        feature.setAttributes([_plain(attrs.get(name)) for name in names])
+        out.append(feature)
+    return out
+
+
 def build_result_layer(features: list, question: str, crs: QgsCoordinateReferenceSystem,
                        info: dict[str, str] | None = None, targets: Sequence[str] | None = None) -> QgsVectorLayer:
     """A memory MultiPolygon layer holding the engine's (geometry, attributes) pairs, styled and documented.
@@ -98,17 +119,7 @@ def build_result_layer(features: list, question: str, crs: QgsCoordinateReferenc
     provider = layer.dataProvider()
     provider.addAttributes(fields)
     layer.updateFields()
-    names = [f.name() for f in fields]
-    out = []
-    for geometry, attrs in features:
-        feature = QgsFeature(layer.fields())
-        geom = QgsGeometry()
-        geom.fromWkb(geometry.wkb)
-        geom.convertToMultiType()
-        feature.setGeometry(geom)
-        feature.setAttributes([_plain(attrs.get(name)) for name in names])
-        out.append(feature)
-    provider.addFeatures(out)
+    provider.addFeatures(qgs_features(features, layer.fields()))
     layer.updateExtents()
     if targets is None:
         style_layer(layer)
@@ -117,6 +128,7 @@ def build_result_layer(features: list, question: str, crs: QgsCoordinateReferenc
         layer.setCustomProperty(TARGETS_PROPERTY, list(targets))
     set_metadata(layer, question, info)
     layer.setCustomProperty(PROPERTY, question)
+    layer.setCustomProperty(DETAILS_PROPERTY, json.dumps({k: v for k, v in info.items() if v}, ensure_ascii=False))
     return layer
 
 
@@ -191,8 +203,36 @@ class ExportExistsError(ExportError):
     """The target exists and overwriting was not confirmed."""
 
 
+def _typed_example(field: QgsField):
+    """An example value of the field's type, so that the engine's writer gives the file the layer's field types."""
+    name = field.typeName().lower()
+    if "int" in name:
+        return 0
+    if name in ("real", "double", "float") or "double" in name:
+        return 0.0
+    return ""
+
+
+def _engine_features(layer: QgsVectorLayer) -> list[tuple[Any, dict]]:
+    """The layer's features as the engine's (shapely geometry, attributes) pairs; NULL attributes become None."""
+    from shapely import wkb
+
+    names = layer.fields().names()
+    out = []
+    for feature in layer.getFeatures():
+        geometry = feature.geometry()
+        if geometry.isNull():
+            continue
+        values = [None if value is None or isinstance(value, QVariant) else value for value in feature.attributes()]
+        out.append((wkb.loads(bytes(geometry.asWkb())), dict(zip(names, values, strict=True))))
+    return out
+
+
 def export_layer(layer: QgsVectorLayer, path: str, overwrite: bool = False) -> str:
-    """Write `layer` to a .shp or .gpkg in UTF-8; refuses to replace an existing file unless `overwrite`.
+    """Write `layer` to a .shp or .gpkg through the engine's writers (segearth_engine.api.write_vector), as the CLI
+    does: UTF-8, written whole or not at all, and for a Shapefile text cut to 254 bytes on a character boundary with
+    the whole question and the run's details in `<name>.segearth.json`. Refuses to replace an existing file unless
+    `overwrite`.
 
     A multi-target layer keeps its per-target style: a .qml next to a Shapefile, the default style inside a
     GeoPackage, so that QGIS opens the export styled as the result layer was."""
@@ -200,25 +240,33 @@ def export_layer(layer: QgsVectorLayer, path: str, overwrite: bool = False) -> s
     driver = DRIVERS.get(target.suffix.lower())
     if driver is None:
         raise ExportError(tr("Choose a .shp or .gpkg file name"))
-    if target.exists():
-        if not overwrite:
-            raise ExportExistsError(tr("{} exists; choose another name or allow overwriting").format(target))
-        if driver == "ESRI Shapefile":
-            QgsVectorFileWriter.deleteShapeFile(str(target))
-        else:
-            os.remove(target)
-    options = QgsVectorFileWriter.SaveVectorOptions()
-    options.driverName = driver
-    options.fileEncoding = "UTF-8"
-    options.layerName = layer_name(layer.name(), 40) if driver == "GPKG" else ""
-    result = QgsVectorFileWriter.writeAsVectorFormatV3(layer, str(target), QgsProject.instance().transformContext(),
-                                                        options)
-    error, message = result[0], result[1]
-    if error != QgsVectorFileWriter.WriterError.NoError:
-        raise ExportError(tr("Export failed: {}").format(message))
+    if target.exists() and not overwrite:
+        raise ExportExistsError(tr("{} exists; choose another name or allow overwriting").format(target))
+    from segearth_engine.api import SegEarthError, write_vector
+
+    base = {field.name(): _typed_example(field) for field in layer.fields()}
+    question = layer.customProperty(PROPERTY)
+    if question is not None and "question" in base:
+        base["question"] = str(question)
+    details = layer.customProperty(DETAILS_PROPERTY)
+    gpkg_layer = layer_name(layer.name(), 40) if driver == "GPKG" else "answer"
+    try:
+        write_vector(target, _engine_features(layer), _crs_wkt(layer.crs()), base_attrs=base, overwrite=overwrite,
+                     layer=gpkg_layer, details=json.loads(details) if details else None)
+    except SegEarthError as exc:
+        raise ExportError(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - GDAL/fiona failures: a message, never a crash
+        raise ExportError(tr("Export failed: {}").format(exc)) from exc
     if layer.customProperty(TARGETS_PROPERTY) is not None:
-        _save_style(layer, target, driver, options.layerName)
+        _save_style(layer, target, driver, gpkg_layer)
     return str(target)
+
+
+def _crs_wkt(crs: QgsCoordinateReferenceSystem) -> str:
+    if not crs.isValid():
+        return ""
+    variant = getattr(getattr(Qgis, "CrsWktVariant", None), "Preferred", None)  # QGIS >= 3.36
+    return crs.toWkt(variant if variant is not None else crs.WKT_PREFERRED)
 
 
 def _save_style(layer: QgsVectorLayer, target: Path, driver: str, layer_name_in_file: str) -> None:

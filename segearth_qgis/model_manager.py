@@ -7,7 +7,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+# What the model panel must know before the engine is importable (it inspects a folder at plugin load, and says what
+# to install): the family names, the family rule and the key marking a tiny random test model. Each is the engine's
+# own (segearth_engine.api: R1, R2, is_r2_config, ENGINE_CONFIG_KEY), compared in tests/plugin/test_engine_constants.py.
 R1, R2 = "SegEarth-R1", "SegEarth-R2"
+TEST_MODEL_KEY = "segearth_engine"  # written into config.json by the tiny-model makers: random weights
 
 
 @dataclass(frozen=True)
@@ -26,14 +30,18 @@ class ModelInfo:
         return self.family == R2
 
 
+def is_r2_config(config: dict) -> bool:
+    """segearth_engine.api.is_r2_config, for when the engine is not importable."""
+    return "SegEarthR2" in (config.get("architectures") or []) or config.get("model_type") == "mipha_phi"
+
+
 def model_family(raw: dict) -> str:
-    """R1 or R2 from a parsed config.json, by the rule the engine's Segmenter.from_pretrained dispatches on."""
+    """R1 or R2 from a parsed config.json, by the engine's rule (api.family_of_config) when the engine imports."""
     try:
-        from segearth_engine.models.r2.config import is_r2_config
-    except ImportError:  # engine missing: the same test, kept in step with segearth_engine.models.r2.config
-        def is_r2_config(config: dict) -> bool:
-            return "SegEarthR2" in (config.get("architectures") or []) or config.get("model_type") == "mipha_phi"
-    return R2 if is_r2_config(raw) else R1
+        from segearth_engine.api import family_of_config
+    except ImportError:
+        return R2 if is_r2_config(raw) else R1
+    return family_of_config(raw)
 
 
 def inspect_model_dir(path: str) -> ModelInfo:
@@ -64,7 +72,7 @@ def inspect_model_dir(path: str) -> ModelInfo:
     model_id = manifest.get("repo_id") or folder.name
     revision = manifest.get("revision", "")
     family = model_family(raw)
-    test = "segearth_engine" in raw  # written by make-tiny-model / the tiny R2 maker: random weights
+    test = TEST_MODEL_KEY in raw  # written by make-tiny-model / the tiny R2 maker: random weights
     if family == R2:
         if test:
             message = tr("SegEarth-R2 test model (random weights): results are meaningless")
@@ -111,24 +119,25 @@ class ModelHolder:
         """The engine's FeatureCache (created lazily: the engine may be missing at plugin load)."""
         if self._cache is None:
             try:
-                from segearth_engine.runtime.feature_cache import FeatureCache
+                from segearth_engine.api import FeatureCache
             except ImportError:
                 return None
             self._cache = FeatureCache(max_mb=self._cache_mb)
         return self._cache
 
-    def get(self, model_dir: str, segmenter_module=None):
-        """The Segmenter for `model_dir`, loading it on first use. Call from a worker thread: loading is slow."""
+    def get(self, model_dir: str):
+        """The Segmenter for `model_dir` (of the folder's family), loading it on first use. Call from a worker thread:
+        loading is slow."""
+        from segearth_engine.api import load_segmenter
+
         with self._lock:
             if self._segmenter is None or self._model_dir != model_dir:
-                if segmenter_module is None:
-                    from segearth_engine.models.r1 import segmenter as segmenter_module
                 if self._model_dir != model_dir:
                     self._cache = None  # features of another model must not be reused
                 self._segmenter = None
                 # SegEarth-R2 has no low-memory mode: it keeps its parts loaded whatever the setting
                 low_memory = self._low_memory and not inspect_model_dir(model_dir).multi_target
-                self._segmenter = segmenter_module.Segmenter.from_pretrained(model_dir, low_memory=low_memory)
+                self._segmenter = load_segmenter(model_dir, low_memory=low_memory)
                 self._model_dir = model_dir
             return self._segmenter
 

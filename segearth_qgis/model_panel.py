@@ -23,7 +23,7 @@ from .translation import tr
 def released_models() -> dict[str, str]:
     """repo id -> pinned revision, from the engine's release table when the engine is importable."""
     try:
-        from segearth_engine.weights.hub import RELEASED_MODELS
+        from segearth_engine.api import RELEASED_MODELS
     except ImportError:
         return {}
     return {repo: model.revision for repo, model in RELEASED_MODELS.items()}

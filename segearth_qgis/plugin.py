@@ -14,6 +14,7 @@ from qtpy.QtWidgets import QAction, QFileDialog, QMessageBox
 from . import settings
 from .diagnostics import build_report, copy_to_clipboard
 from .dock import RequestError, SegEarthDock, stage_text
+from .engine_run import mode_refusal
 from .extent import as_tuple, layer_extent_from
 from .layers import ExportError, add_result_layer, build_result_layer, export_layer, is_result_layer
 from .map_tools import RectangleMapTool
@@ -200,8 +201,9 @@ class SegEarthPlugin:
         if info.state not in ("ok", "test"):
             self._refuse(info.message, "critical")
             return None
-        if info.multi_target and request.mode != "view":
-            self._refuse(tr("SegEarth-R2 models answer in single view mode only"), "warning")
+        refusal = mode_refusal(info, request.mode)
+        if refusal:
+            self._refuse(refusal, "warning")
             return None
         task = SegmentTask(request, source, self.holder, on_done=self._task_done,
                            description=tr("SegEarth: {}").format(request.question))
@@ -350,7 +352,7 @@ class SegEarthPlugin:
             self.message(tr("Type a Hugging Face repo id first"), "warning")
             return None
         try:
-            from segearth_engine.weights.hub import download_model
+            from segearth_engine.api import download_model
         except ImportError as exc:
             self.message(tr("The SegEarth engine is not installed ({})").format(exc), "critical")
             return None

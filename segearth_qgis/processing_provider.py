@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from qgis.core import (
     Qgis,
-    QgsFeature,
     QgsFeatureSink,
     QgsFields,
-    QgsGeometry,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterEnum,
@@ -22,7 +20,8 @@ from qgis.core import (
 from qtpy.QtGui import QIcon
 
 from .answers import format_answer
-from .layers import _plain, fields_for
+from .engine_run import mode_refusal, run_engine
+from .layers import fields_for, qgs_features
 from .model_manager import ModelHolder, inspect_model_dir
 from .paths import resource
 from .request import MODES, TASKS, PluginRequest
@@ -70,11 +69,49 @@ class SegmentByQuestion(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, tr("Answer polygons")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from .dependencies import EngineUnavailable, load_engine
-        from .extent import as_tuple, layer_extent_from
         from .qgis_source import QgisRasterSource
 
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        request = self._request(parameters, context, layer)
+        info = inspect_model_dir(request.model_dir)
+        if info.state not in ("ok", "test"):
+            raise QgsProcessingException(info.message)
+        if info.state == "test":
+            feedback.pushWarning(info.message)  # random weights: never presented as a working segmenter
+        refusal = mode_refusal(info, request.mode)
+        if refusal:
+            raise QgsProcessingException(refusal)
+        try:
+            source = QgisRasterSource(layer)
+        except Exception as exc:  # noqa: BLE001 - the engine's InputError, or the provider failing to open
+            raise QgsProcessingException(str(exc)) from exc
+        outcome = run_engine(request, source, self.holder,
+                             progress=lambda fraction, stage="": feedback.setProgress(100.0 * fraction),
+                             is_cancelled=feedback.isCanceled,
+                             on_loaded=lambda seg: feedback.pushInfo(tr("Model {} on {}").format(seg.model_id,
+                                                                                                 seg.device)))
+        if outcome.cancelled:
+            raise QgsProcessingException(tr("Cancelled; nothing was written"))
+        if outcome.error:
+            raise QgsProcessingException(outcome.error)
+        result = outcome.result
+        answer = result.answer  # multi-target models (SegEarth-R2) only
+        if answer is not None:
+            feedback.pushInfo(tr("Model's answer: {}").format(format_answer(answer)))
+        fields = QgsFields()
+        for field in fields_for((attrs for _, attrs in result.features), multi_target=answer is not None):
+            fields.append(field)
+        sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, _multipolygon(), layer.crs())
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        for feature in qgs_features(result.features, fields, feedback.isCanceled):
+            sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
+        return {self.OUTPUT: dest_id}
+
+    def _request(self, parameters, context, layer) -> PluginRequest:
+        """The frozen request the dock would make from these parameters."""
+        from .extent import as_tuple, layer_extent_from
+
         question = " ".join(self.parameterAsString(parameters, self.QUESTION, context).split())
         if layer is None or not question:
             raise QgsProcessingException(tr("A raster layer and a question are required"))
@@ -85,51 +122,10 @@ class SegmentByQuestion(QgsProcessingAlgorithm):
             if rect is None:
                 raise QgsProcessingException(tr("The rectangle does not overlap the layer"))
             extent = as_tuple(rect)
-        request = PluginRequest(layer_id=layer.id(), question=question,
-                                model_dir=self.parameterAsFile(parameters, self.MODEL, context),
-                                task=TASKS[self.parameterAsEnum(parameters, self.TASK, context)],
-                                mode=MODES[self.parameterAsEnum(parameters, self.MODE, context)], extent=extent)
-        info = inspect_model_dir(request.model_dir)
-        if info.state not in ("ok", "test"):
-            raise QgsProcessingException(info.message)
-        if info.state == "test":
-            feedback.pushWarning(info.message)  # random weights: never presented as a working segmenter
-        try:
-            segmenter_module, pipeline = load_engine()
-            from segearth_engine.errors import SegEarthError
-
-            source = QgisRasterSource(layer)
-            segmenter = self.holder.get(request.model_dir, segmenter_module)
-            feedback.pushInfo(tr("Model {} on {}").format(segmenter.model_id, segmenter.device))
-            result = pipeline.segment_raster(
-                source, segmenter, request.to_engine(pipeline),
-                progress=lambda fraction, stage="": feedback.setProgress(100.0 * fraction),
-                is_cancelled=feedback.isCanceled, cache=self.holder.cache())
-        except EngineUnavailable as exc:
-            raise QgsProcessingException(str(exc)) from exc
-        except SegEarthError as exc:
-            raise QgsProcessingException(str(exc)) from exc
-        answer = getattr(result, "answer", None)  # multi-target models (SegEarth-R2) only
-        if answer is not None:
-            feedback.pushInfo(tr("Model's answer: {}").format(format_answer(answer)))
-        fields = QgsFields()
-        for field in fields_for((attrs for _, attrs in result.features), multi_target=answer is not None):
-            fields.append(field)
-        sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, _multipolygon(), layer.crs())
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        names = fields.names()
-        for geometry, attrs in result.features:
-            if feedback.isCanceled():
-                break
-            feature = QgsFeature(fields)
-            geom = QgsGeometry()
-            geom.fromWkb(geometry.wkb)
-            geom.convertToMultiType()
-            feature.setGeometry(geom)
-            feature.setAttributes([_plain(attrs.get(name)) for name in names])
-            sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
-        return {self.OUTPUT: dest_id}
+        return PluginRequest(layer_id=layer.id(), question=question,
+                             model_dir=self.parameterAsFile(parameters, self.MODEL, context),
+                             task=TASKS[self.parameterAsEnum(parameters, self.TASK, context)],
+                             mode=MODES[self.parameterAsEnum(parameters, self.MODE, context)], extent=extent)
 
 
 class SegEarthProvider(QgsProcessingProvider):

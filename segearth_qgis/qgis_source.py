@@ -47,7 +47,7 @@ class QgisRasterSource:
     """Windows of a QGIS raster layer as masked numpy arrays (protocol segearth_engine.geo.source.RasterSource)."""
 
     def __init__(self, layer: QgsRasterLayer, resolution: float | None = None) -> None:
-        from segearth_engine.errors import InputError
+        from segearth_engine.api import InputError
 
         if layer is None or not layer.isValid():
             raise InputError("the raster layer is not valid")
@@ -100,7 +100,7 @@ class QgisRasterSource:
 
     def _read_band(self, band: int, rect: QgsRectangle, rows: int, cols: int,
                    outside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        from segearth_engine.errors import InputError
+        from segearth_engine.api import InputError
 
         block = self._provider.block(band, rect, cols, rows)
         if block is None or not block.isValid():

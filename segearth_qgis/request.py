@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+#: the engine's tasks and modes (segearth_engine.api.TASKS / MODES), known before the engine is importable: the
+#: Processing algorithm's choices and the dock's are built at plugin load (tests/plugin/test_engine_constants.py)
 TASKS = ("reasoning", "referring")
 MODES = ("view", "tiled")
 
@@ -33,11 +35,11 @@ class PluginRequest:
     def with_extent(self, extent: tuple[float, float, float, float] | None) -> PluginRequest:
         return replace(self, extent=extent)
 
-    def to_engine(self, pipeline_module=None):
-        """The engine's SegmentationRequest (imported lazily: the engine may be missing at plugin load)."""
-        if pipeline_module is None:
-            from segearth_engine.pipeline import raster as pipeline_module
-        return pipeline_module.SegmentationRequest(
+    def to_engine(self, api=None):
+        """The engine's SegmentationRequest (segearth_engine.api, imported lazily: it may be missing at plugin load)."""
+        if api is None:
+            from segearth_engine import api
+        return api.SegmentationRequest(
             question=self.question, task=self.task, mode=self.mode, extent=self.extent, extent_crs=None,
             resolution=self.resolution, bands=self.bands, overlap=self.overlap, min_area=self.min_area,
             simplify=self.simplify)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-import traceback
 from collections.abc import Callable
 
 from qgis.core import QgsTask
 from qtpy.QtCore import Signal
 
+from .engine_run import run_engine
 from .request import PluginRequest
-
-log = logging.getLogger(__name__)
 
 #: engine stage names -> UI text (translated at display time)
 STAGES = ("loading model", "reading", "encoding", "reasoning", "decoding", "vectorising")
@@ -41,35 +38,10 @@ class SegmentTask(QgsTask):
             self.stageChanged.emit(str(stage))
 
     def run(self) -> bool:  # worker thread: no widgets, no project, no layers
-        from .dependencies import EngineUnavailable, load_engine
-
-        try:
-            segmenter_module, pipeline = load_engine()
-        except EngineUnavailable as exc:
-            self.error = str(exc)
-            return False
-        from segearth_engine.errors import Cancelled, SegEarthError
-
-        try:
-            self._progress(0.0, "loading model")
-            segmenter = self.holder.get(self.request.model_dir, segmenter_module)
-            self.device = getattr(segmenter, "device", "")
-            self.model_id = getattr(segmenter, "model_id", "")
-            if self.isCanceled():
-                raise Cancelled()
-            self.result = pipeline.segment_raster(self.source, segmenter, self.request.to_engine(pipeline),
-                                                  progress=self._progress, is_cancelled=self.isCanceled,
-                                                  cache=self.holder.cache())
-            self.device = self.result.device or self.device  # changed if the run moved from the GPU to the CPU
-            return not self.isCanceled()
-        except Cancelled:
-            self.cancelled = True
-        except SegEarthError as exc:
-            self.error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - every failure must reach the message bar, not kill QGIS
-            log.error("SegEarth task failed:\n%s", traceback.format_exc())
-            self.error = f"{type(exc).__name__}: {exc}"
-        return False
+        outcome = run_engine(self.request, self.source, self.holder, self._progress, self.isCanceled)
+        self.result, self.error, self.cancelled = outcome.result, outcome.error, outcome.cancelled
+        self.device, self.model_id = outcome.device, outcome.model_id
+        return self.result is not None and not self.isCanceled()
 
     def finished(self, ok: bool) -> None:  # GUI thread
         if self.isCanceled():

@@ -55,6 +55,11 @@ if TYPE_CHECKING:  # the names below, for type checkers and for the import-graph
     from segearth_engine.types import TASKS, EncodedImage, MaskPrediction, MultiTargetPrediction, TargetMask
     from segearth_engine.weights.hub import RELEASED_MODELS, download_model, resolve_model_dir
 
+#: the modules a run imports behind the front: a caller that must explain what is missing (the QGIS plugin) probes
+#: them before running (importlib.util.find_spec, nothing imported)
+RUN_MODULES = ("segearth_engine.models.r1.segmenter", "segearth_engine.models.r2.segmenter",
+               "segearth_engine.pipeline.raster", "segearth_engine.pipeline.targets")
+
 #: name -> the module that defines it (imported on first use)
 _WHERE = {
     # loading a model, and what a model folder holds (cheap: config.json only)
@@ -77,8 +82,9 @@ _WHERE = {
     "output_kind": "geo.writers", "SIDECAR_SUFFIX": "geo.writers",
 }
 
-__all__ = ["Cancelled", "InputError", "ModelFilesError", "OutputExistsError", "SegEarthError", "segment_raster",
-           "Segmenter", "Prediction", "load_segmenter", "model_family", "family_of_config", "is_test_config",
+__all__ = ["RUN_MODULES", "Cancelled", "InputError", "ModelFilesError", "OutputExistsError", "SegEarthError",
+           "segment_raster", "Segmenter", "Prediction", "load_segmenter", "model_family", "family_of_config",
+           "is_test_config",
            "read_folder_config", "check_mode", "VIEW_ONLY_MESSAGE", "R1", "R2", "FAMILIES", "ENGINE_CONFIG_KEY",
            "is_r2_config", "SEG_TOKEN", "folder_max_new_tokens", "PRECISIONS", "RELEASED_MODELS", "download_model",
            "resolve_model_dir", "SegmentationRequest", "SegmentationResult", "MODES", "TASKS", "EncodedImage",

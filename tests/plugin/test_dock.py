@@ -56,7 +56,7 @@ def test_dock_builds_frozen_request(plugin, rgbn_layer, tmp_path):
 
 
 def test_engine_request_is_the_engines_dataclass(engine_available, tmp_path):
-    from segearth_engine.pipeline.raster import SegmentationRequest
+    from segearth_engine.api import SegmentationRequest
 
     request = PluginRequest(layer_id="x", question="q", model_dir=str(tmp_path), extent=(0, 0, 1, 1))
     engine = request.to_engine()

@@ -198,3 +198,26 @@ def test_answer_text_and_legend_labels():
     assert format_answer("[SEG]") == "[1]"
     assert target_labels(["a", "b", "a"]) == ["a [1]", "b", "a [3]"]
     assert target_labels([]) == []
+
+
+def test_shapefile_export_of_a_long_chinese_question_goes_through_the_engine_writer(project, tmp_path):
+    """92 Chinese characters are 276 UTF-8 bytes, more than a Shapefile text field's 254: the field is cut on a
+    character boundary (no replacement characters) and the whole question is in the sidecar, as the CLI writes it."""
+    import json
+
+    from segearth_engine.api import SIDECAR_SUFFIX
+
+    question = ("哪里可以让一架小型飞机安全降落并且远离建筑物和树木以及高压电线和道路上的车辆" * 3)[:92]
+    assert len(question) == 92 and len(question.encode("utf-8")) > 254
+    crs = QgsCoordinateReferenceSystem("EPSG:32633")
+    pieces = [(geometry, dict(attrs, question=question)) for geometry, attrs in features()]
+    layer = build_result_layer(pieces, question, crs, {"model": "tiny", "family": "SegEarth-R1"})
+    path = export_layer(layer, str(tmp_path / "长问题.shp"))
+    back = QgsVectorLayer(path, "back", "ogr")
+    assert back.isValid() and back.featureCount() == 2
+    stored = next(back.getFeatures())["question"]
+    assert "\ufffd" not in stored and stored.endswith("…")
+    assert question.startswith(stored[:-1]) and len(stored.encode("utf-8")) <= 254
+    sidecar = json.loads((tmp_path / f"长问题{SIDECAR_SUFFIX}").read_text(encoding="utf-8"))
+    assert sidecar["question"] == question and sidecar["model"] == "tiny" and sidecar["family"] == "SegEarth-R1"
+    assert sidecar["fields"] == ["question", "model", "mode", "area_m2", "mean_prob"]

@@ -1,0 +1,72 @@
+"""The plugin's one way to run the engine, shared by the dock's QgsTask and the Processing algorithm: load (or reuse)
+the model, call the engine's front (segearth_engine.api) and turn every failure into a message. Worker thread: no
+widgets, no project, no layers here."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .model_manager import ModelHolder, ModelInfo
+from .request import PluginRequest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOutcome:
+    """The engine's SegmentationResult, or the message of what went wrong, or cancelled."""
+
+    result: object | None = None
+    error: str | None = None
+    cancelled: bool = False
+    device: str = ""  # where the model ran (changes when a run moves from the GPU to the CPU)
+    model_id: str = ""
+
+
+def mode_refusal(info: ModelInfo, mode: str) -> str | None:
+    """The engine's reason to refuse `mode` for the model family (models/families.check_mode), or None. Without an
+    importable engine there is no rule to apply yet: the run itself then says what to install."""
+    try:
+        from segearth_engine.api import InputError, check_mode
+    except ImportError:
+        return None
+    try:
+        check_mode(info.family, mode)
+    except InputError as exc:
+        return str(exc)
+    return None
+
+
+def run_engine(request: PluginRequest, source, holder: ModelHolder, progress: Callable[[float, str], None],
+               is_cancelled: Callable[[], bool], on_loaded: Callable[[object], None] | None = None) -> RunOutcome:
+    """One question on `source` (a RasterSource) with the holder's model for `request.model_dir`."""
+    from .dependencies import EngineUnavailable, load_engine
+
+    outcome = RunOutcome()
+    try:
+        api = load_engine()
+    except EngineUnavailable as exc:
+        outcome.error = str(exc)
+        return outcome
+    try:
+        progress(0.0, "loading model")
+        segmenter = holder.get(request.model_dir)
+        outcome.device, outcome.model_id = segmenter.device, segmenter.model_id
+        if on_loaded is not None:
+            on_loaded(segmenter)
+        if is_cancelled():
+            raise api.Cancelled()
+        outcome.result = api.segment_raster(source, segmenter, request.to_engine(api), progress=progress,
+                                            is_cancelled=is_cancelled, cache=holder.cache())
+        outcome.device = outcome.result.device or outcome.device
+    except api.Cancelled:
+        outcome.cancelled = True
+    except api.SegEarthError as exc:
+        outcome.error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - every failure must reach the user, not kill QGIS
+        log.error("SegEarth run failed:\n%s", traceback.format_exc())
+        outcome.error = f"{type(exc).__name__}: {exc}"
+    return outcome

@@ -1,0 +1,61 @@
+"""What the plugin must know before the engine is importable is the engine's own: family names, the family rule, the
+tiny-test-model key, tasks and modes. Everything else the plugin imports from segearth_engine.api when it runs."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from segearth_qgis import model_manager, request
+
+PLUGIN_DIR = Path(model_manager.__file__).resolve().parent
+
+
+def test_family_names_and_test_key_are_the_engines(engine_available):
+    from segearth_engine import api
+
+    assert (model_manager.R1, model_manager.R2) == (api.R1, api.R2)
+    assert model_manager.TEST_MODEL_KEY == api.ENGINE_CONFIG_KEY
+
+
+def test_tasks_and_modes_are_the_engines(engine_available):
+    from segearth_engine import api
+
+    assert request.TASKS == api.TASKS and request.MODES == api.MODES
+
+
+@pytest.mark.parametrize("config", [
+    {}, {"architectures": ["SegEarthR2"]}, {"model_type": "mipha_phi"}, {"architectures": None},
+    {"architectures": ["LlavaPhiForCausalLM"], "model_type": "llava_phi"}, {"architectures": ["SegEarthR1"]},
+])
+def test_fallback_family_rule_is_the_engines(engine_available, config):
+    from segearth_engine import api
+
+    assert model_manager.is_r2_config(config) == api.is_r2_config(config)
+
+
+def test_fallback_family_rule_on_real_tiny_configs(engine_available, tiny_model, tiny_r2_model):
+    from segearth_engine import api
+
+    for folder, family in ((tiny_model, api.R1), (tiny_r2_model, api.R2)):
+        raw = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+        assert model_manager.is_r2_config(raw) == (family == api.R2) == api.is_r2_config(raw)
+        assert model_manager.TEST_MODEL_KEY in raw and api.is_test_config(raw)
+
+
+def test_the_plugin_reaches_the_engine_only_through_its_front():
+    """Every `segearth_engine` import in the plugin's code is of segearth_engine.api (or the package, for api)."""
+    found = []
+    for path in PLUGIN_DIR.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("segearth_engine"):
+                names = [alias.name for alias in node.names]
+                found.append((path.name, node.module, names))
+            elif isinstance(node, ast.Import):
+                found += [(path.name, a.name, []) for a in node.names if a.name.startswith("segearth_engine")]
+    assert found, "the plugin imports the engine somewhere"
+    for file, module, names in found:
+        assert module == "segearth_engine.api" or (module == "segearth_engine" and names == ["api"]), (file, module)
