@@ -113,7 +113,7 @@ class ModelHolder:
 
     @property
     def device(self) -> str:
-        return getattr(self._segmenter, "device", "") if self._segmenter is not None else ""
+        return self._segmenter.device if self._segmenter is not None else ""
 
     def cache(self):
         """The engine's FeatureCache (created lazily: the engine may be missing at plugin load)."""

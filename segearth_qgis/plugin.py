@@ -242,7 +242,7 @@ class SegEarthPlugin:
 
     def _add_result(self, task: SegmentTask) -> None:
         request, result, info = task.request, task.result, task.model_info
-        answer = getattr(result, "answer", None)  # set by multi-target models (SegEarth-R2) only
+        answer = result.answer  # set by multi-target models (SegEarth-R2) only
         targets = list(result.targets) if answer is not None else None
         details = {"model": task.model_id or info.model_id, "family": info.family, "revision": info.revision,
                    "device": task.device, "task": "" if targets is not None else request.task, "mode": request.mode,
@@ -255,7 +255,7 @@ class SegEarthPlugin:
         self.result_layers.append(layer.id())
         self.dock.add_history(request.layer_id, request.question, request.task)
         count = layer.featureCount()
-        for note in getattr(result, "notes", ()):  # e.g. out of GPU memory: the run went on on the CPU
+        for note in result.notes:  # e.g. out of GPU memory: the run went on on the CPU
             self.message(note, "warning")
         self.dock.set_answer(answer)
         if targets is None:

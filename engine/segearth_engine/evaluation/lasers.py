@@ -31,7 +31,7 @@ import numpy as np
 from segearth_engine.errors import InputError
 from segearth_engine.evaluation import coco_rle
 from segearth_engine.evaluation.earthreason import IoUMeter, mask_on_canvas, read_rgb
-from segearth_engine.types import Letterbox
+from segearth_engine.types import Letterbox, MaskPrediction, MultiTargetPrediction
 
 SEG = "[SEG]"
 REQUIRED_KEYS = ("image_name", "description", "answer", "mask")
@@ -133,13 +133,12 @@ def gt_on_canvas(mask: np.ndarray, box: Letterbox) -> np.ndarray:
     return canvas
 
 
-def prediction_canvases(prediction, box: Letterbox) -> list[np.ndarray]:
+def prediction_canvases(prediction: MaskPrediction | MultiTargetPrediction, box: Letterbox) -> list[np.ndarray]:
     """One canvas decision per predicted target, in [SEG] order (a single-mask prediction counts as one target)."""
-    targets = getattr(prediction, "targets", None)
-    items = targets if targets is not None else [prediction]
+    items = prediction.targets if isinstance(prediction, MultiTargetPrediction) else [prediction]
     canvases = []
     for item in items:
-        logits = getattr(item, "canvas_logits", None)
+        logits = item.canvas_logits
         canvases.append(np.asarray(logits) > 0 if logits is not None else mask_on_canvas(item.mask, box))
     return canvases
 

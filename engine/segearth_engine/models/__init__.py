@@ -1,1 +1,2 @@
-"""Model families side by side (SegEarth-R1, SegEarth-R2)."""
+"""Model families side by side (r1/: SegEarth-R1, r2/: SegEarth-R2) behind one Segmenter protocol (base.py);
+families.py reads a folder's family and loads it."""

@@ -118,8 +118,7 @@ class Segmenter:
         """The whole model in PyTorch: fp32 (the reference), or the vision side fp32 and the LLM in `precision`."""
         import torch
 
-        from segearth_engine.models.r1.loading import load_llm
-        from segearth_engine.models.r1.loading import load_model
+        from segearth_engine.models.r1.loading import load_llm, load_model
         from segearth_engine.models.r1.onnx_export import VISION_PARTS
 
         if precision == "fp32":

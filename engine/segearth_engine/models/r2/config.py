@@ -153,15 +153,8 @@ class R2Config:
 
 
 def is_r2_config(raw: dict[str, Any]) -> bool:
-    """True for a SegEarth-R2 config.json (what Segmenter.from_pretrained dispatches on)."""
+    """True for a SegEarth-R2 config.json (what models/families.load_segmenter dispatches on)."""
     return ARCHITECTURE in (raw.get("architectures") or []) or raw.get("model_type") == MODEL_TYPE
-
-
-def is_r2_model_dir(model_dir: str | Path) -> bool:
-    try:
-        return is_r2_config(read_config(Path(model_dir) / "config.json"))
-    except ConfigError:
-        return False
 
 
 def tiny_r2_config() -> R2Config:
