@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .model_manager import ModelHolder, ModelInfo
 from .request import PluginRequest
+from .translation import tr
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +28,17 @@ class RunOutcome:
 
 
 def mode_refusal(info: ModelInfo, mode: str) -> str | None:
-    """The engine's reason to refuse `mode` for the model family (models/families.check_mode), or None. Without an
-    importable engine there is no rule to apply yet: the run itself then says what to install."""
+    """Why `mode` is refused for the model's family, in the UI language, or None. The rule is the engine's
+    (api.check_mode: SegEarth-R2 answers in view mode only); without an importable engine there is no rule to apply
+    yet, and the run itself then says what to install."""
     try:
         from segearth_engine.api import InputError, check_mode
     except ImportError:
         return None
     try:
         check_mode(info.family, mode)
-    except InputError as exc:
-        return str(exc)
+    except InputError:
+        return tr("SegEarth-R2 models answer in single view mode only")
     return None
 
 

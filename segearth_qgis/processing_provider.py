@@ -91,7 +91,7 @@ class SegmentByQuestion(QgsProcessingAlgorithm):
                              on_loaded=lambda seg: feedback.pushInfo(tr("Model {} on {}").format(seg.model_id,
                                                                                                  seg.device)))
         if outcome.cancelled:
-            raise QgsProcessingException(tr("Cancelled; nothing was written"))
+            raise QgsProcessingException(tr("Cancelled; nothing was added"))
         if outcome.error:
             raise QgsProcessingException(outcome.error)
         result = outcome.result
