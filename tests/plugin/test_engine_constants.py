@@ -59,3 +59,18 @@ def test_the_plugin_reaches_the_engine_only_through_its_front():
     assert found, "the plugin imports the engine somewhere"
     for file, module, names in found:
         assert module == "segearth_engine.api" or (module == "segearth_engine" and names == ["api"]), (file, module)
+
+
+def test_result_layer_base_fields_are_attributes_the_engine_writes(engine_available):
+    """layers.BASE_FIELDS types an empty result layer's fields; each is an attribute of the engine's polygons."""
+    from segearth_engine import api
+    from segearth_qgis.layers import BASE_FIELDS
+    from tests.conftest import DATA
+    from tests.engine.geo.rasters import BrightnessSegmenter
+
+    with api.RasterioSource(DATA / "rgbn.tif") as source:
+        result = api.segment_raster(source, BrightnessSegmenter(), api.SegmentationRequest("bright?"))
+    assert result.features
+    for _, attrs in result.features:
+        assert set(BASE_FIELDS) <= set(attrs)
+        assert all(isinstance(attrs[k], type(v)) for k, v in BASE_FIELDS.items())
