@@ -244,6 +244,8 @@ def export_layer(layer: QgsVectorLayer, path: str, overwrite: bool = False) -> s
         raise ExportExistsError(tr("{} exists; choose another name or allow overwriting").format(target))
     from segearth_engine.api import SegEarthError, write_vector
 
+    from .qgis_source import crs_wkt
+
     base = {field.name(): _typed_example(field) for field in layer.fields()}
     question = layer.customProperty(PROPERTY)
     if question is not None and "question" in base:
@@ -251,7 +253,7 @@ def export_layer(layer: QgsVectorLayer, path: str, overwrite: bool = False) -> s
     details = layer.customProperty(DETAILS_PROPERTY)
     gpkg_layer = layer_name(layer.name(), 40) if driver == "GPKG" else "answer"
     try:
-        write_vector(target, _engine_features(layer), _crs_wkt(layer.crs()), base_attrs=base, overwrite=overwrite,
+        write_vector(target, _engine_features(layer), crs_wkt(layer.crs()), base_attrs=base, overwrite=overwrite,
                      layer=gpkg_layer, details=json.loads(details) if details else None)
     except SegEarthError as exc:
         raise ExportError(str(exc)) from exc
@@ -260,13 +262,6 @@ def export_layer(layer: QgsVectorLayer, path: str, overwrite: bool = False) -> s
     if layer.customProperty(TARGETS_PROPERTY) is not None:
         _save_style(layer, target, driver, gpkg_layer)
     return str(target)
-
-
-def _crs_wkt(crs: QgsCoordinateReferenceSystem) -> str:
-    if not crs.isValid():
-        return ""
-    variant = getattr(getattr(Qgis, "CrsWktVariant", None), "Preferred", None)  # QGIS >= 3.36
-    return crs.toWkt(variant if variant is not None else crs.WKT_PREFERRED)
 
 
 def _save_style(layer: QgsVectorLayer, target: Path, driver: str, layer_name_in_file: str) -> None:

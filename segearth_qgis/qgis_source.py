@@ -21,8 +21,8 @@ def _int(enum_value) -> int:
     return int(getattr(enum_value, "value", enum_value))
 
 
-def _crs_wkt(layer: QgsRasterLayer) -> str:
-    crs = layer.crs()
+def crs_wkt(crs) -> str:
+    """A QgsCoordinateReferenceSystem as the engine's CRS string (preferred WKT); "" when invalid."""
     if not crs.isValid():
         return ""
     try:
@@ -70,7 +70,7 @@ class QgisRasterSource:
             raise InputError(f"{layer.name()}: pixel type {kind} (rendered colours) cannot be segmented; export the "
                              "layer to a GeoTIFF first")
         self.dtype = _DTYPES[kind]
-        self.crs_wkt = _crs_wkt(layer)
+        self.crs_wkt = crs_wkt(layer.crs())
         self.nodata: list[float | None] = [
             float(provider.sourceNoDataValue(b))
             if provider.sourceHasNoDataValue(b) and provider.useSourceNoDataValue(b) else None
