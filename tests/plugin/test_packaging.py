@@ -74,7 +74,12 @@ def test_package_zip_layout(tmp_path):
                      "segearth_qgis/plugin.py", "segearth_qgis/processing_provider.py"):
         assert required in names, required
     assert not any("__pycache__" in n or n.endswith(".ts") for n in names)
-    assert not any(n.startswith("segearth_qgis/segearth_engine") for n in names)  # the engine is not vendored
+    # the engine ships inside the zip (pure Python, with its own Apache-2.0 licence); the plugin is GPL-2.0-or-later
+    assert {"segearth_qgis/_vendor/segearth_engine/__init__.py", "segearth_qgis/_vendor/segearth_engine/segmenter.py",
+            "segearth_qgis/_vendor/segearth_engine/LICENSE", "segearth_qgis/LICENSE"} <= names
+    assert "GNU GENERAL PUBLIC LICENSE" in archive.read("segearth_qgis/LICENSE").decode()
+    assert "Apache License" in archive.read("segearth_qgis/_vendor/segearth_engine/LICENSE").decode()
+    assert (tmp_path / "plugins.xml").is_file()
     if subprocess.run(["bash", "-c", "command -v lrelease"], capture_output=True, check=False).returncode == 0:
         assert {"segearth_qgis/i18n/segearth_fr.qm", "segearth_qgis/i18n/segearth_zh_CN.qm"} <= names
 
