@@ -134,6 +134,9 @@ class SegEarthPlugin:
             self.iface.removeDockWidget(self.dock)
             self.dock.deleteLater()
             self.dock = None
+        if self.install_dialog is not None:
+            self.install_dialog.close()
+            self.install_dialog = None
         self.holder.clear()
         remove_translator()
 

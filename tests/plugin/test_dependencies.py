@@ -31,7 +31,8 @@ def test_plugin_loads_and_explains_when_segmenter_cannot_import(qgis_iface, proj
         task = plugin.run_request(plugin.dock.build_request())
         wait_task(task, 30)
         critical = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical)
-        assert any("segearth_engine.segmenter cannot be imported" in m and "Install dependencies" in m for m in critical)
+        assert any("segearth_engine.segmenter cannot be imported" in m and "Install dependencies" in m
+                   for m in critical)
         assert not any("pip install" in m for m in critical)  # never a pip command into a system Python
         assert plugin.last_result_layer is None
     finally:
