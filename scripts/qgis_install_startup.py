@@ -1,7 +1,8 @@
 """Runs inside the real QGIS desktop (qgis --code) on a fresh profile with only the plugin zip installed: checks the
 set-up dock, presses "Install dependencies…", presses Install in the dialog, waits for pip, reports JSON, quits.
 
-Environment: SEGEARTH_INSTALL_REPORT (JSON path), SEGEARTH_INSTALL_TIMEOUT (seconds, default 1500).
+Environment: SEGEARTH_INSTALL_REPORT (JSON path), SEGEARTH_INSTALL_TIMEOUT (seconds, default 1500),
+SEGEARTH_WHEELHOUSE (a folder of wheels: the dialog's "Use a folder of wheels…", offline install).
 """
 
 import json
@@ -61,6 +62,9 @@ def start():
         if dialog is None or not dialog.isVisible():
             fail("the install button opened no dialog")
             return
+        wheelhouse = os.environ.get("SEGEARTH_WHEELHOUSE")
+        if wheelhouse:
+            dialog.replan(Path(wheelhouse))  # what "Use a folder of wheels…" does with the chosen folder
         report["summary"] = dialog.summary.text()
         if not dialog.install.isEnabled():
             fail("the dialog refuses to install: " + dialog.summary.text())

@@ -8,7 +8,8 @@
 #   3. QGIS restarted on that profile: a question asked through the dock with the tiny random test model; the result
 #      vector layer is checked (scripts/qgis_smoke_startup.py).
 # Writes artifacts/test_install.json with durations and the installed size. Exit 0 only when all of it worked.
-# Env: SEGEARTH_ARTIFACTS, SEGEARTH_INSTALL_TIMEOUT (default 1500 s), KEEP_INSTALL_DIR=1 keeps the temp dir.
+# Env: SEGEARTH_ARTIFACTS, SEGEARTH_INSTALL_TIMEOUT (default 1500 s), KEEP_INSTALL_DIR=1 keeps the temp dir,
+#      SEGEARTH_WHEELHOUSE=DIR installs offline from that folder of wheels (make wheelhouse) instead of the indexes.
 set -uo pipefail
 here="$(cd "${BASH_SOURCE[0]%/*}" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -47,7 +48,8 @@ run_qgis() {  # run_qgis STARTUP_SCRIPT LOG TIMEOUT [VAR=VALUE...]
 echo "test_install: QGIS 1/2 on a fresh profile: set-up dock, Install dependencies… (pip, up to ${limit}s)"
 t1=$(date +%s)
 run_qgis "$here/qgis_install_startup.py" "$work/qgis_install.log" "$((limit + 120))" \
-    SEGEARTH_INSTALL_REPORT="$work/install.json" SEGEARTH_INSTALL_TIMEOUT="$limit"
+    SEGEARTH_INSTALL_REPORT="$work/install.json" SEGEARTH_INSTALL_TIMEOUT="$limit" \
+    ${SEGEARTH_WHEELHOUSE:+SEGEARTH_WHEELHOUSE="$(realpath "$SEGEARTH_WHEELHOUSE")"}
 install_wall=$(( $(date +%s) - t1 ))
 cp "$work/qgis_install.log" "$artifacts/test_install_qgis1.log" 2>/dev/null
 [ -f "$work/install.json" ] || { echo "test_install: no install report" >&2; tail -30 "$work/qgis_install.log" >&2; exit 3; }
@@ -75,7 +77,7 @@ summary = {
     "ok": bool(install.get("ok") and question.get("ok") and question.get("result_layer")
                and not versions.get("sys_path_has_venv") and versions.get("torch", "error").split(".")[0].isdigit()),
     "first_start_plugin": install.get("plugin"), "setup_dock_visible": install.get("dock_visible"),
-    "install_ok": install.get("ok"), "install_outcome": install.get("outcome"), "pip_seconds": install.get("install_s"),
+    "install_ok": install.get("ok"), "summary": install.get("summary"), "install_outcome": install.get("outcome"), "pip_seconds": install.get("install_s"),
     "qgis1_wall_s": int(sys.argv[4]), "qgis2_wall_s": int(sys.argv[5]), "total_s": int(sys.argv[6]),
     "installed_bytes": int(sys.argv[7]), "installed_mb": round(int(sys.argv[7]) / 1e6), "private_folder": sys.argv[8],
     "question_ok": question.get("ok"), "result_layer": question.get("result_layer"),
