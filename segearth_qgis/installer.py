@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .dependencies import is_debian_like, private_site_dir
@@ -54,10 +54,17 @@ def make_plan(target: Path | None = None, wheelhouse: Path | None = None, layout
         raise PlanError(f"QGIS's Python ({python}) has no pip; to get it: {fix}")
     target = target or private_site_dir()
     proxy = proxy_url(proxy_settings if proxy_settings is not None else qgis_proxy_settings())
-    if reachable is None:
+    if wheelhouse is not None:
+        def reachable(url: str) -> bool:  # offline: no index is asked
+            return False
+    elif reachable is None:
         def reachable(url: str) -> bool:
-            return wheelhouse is None and index_reachable(url, proxy=proxy)
+            return index_reachable(url, proxy=proxy)
     torch = choose_torch(layout, nvidia_gpus(layout), reachable)
+    if wheelhouse is not None:  # offline: the folder decides the build; no index is asked
+        why = torch.reason.split(";")[0].split(":")[0]
+        torch = replace(torch, index_args=(), notes=(), reason=f"{why}: torch from the folder of wheels, in the build "
+                        "it holds (make wheelhouse downloads the one for the machine that made it)")
     constraints = target.with_name(target.name + "-constraints.txt")
     constraints.parent.mkdir(parents=True, exist_ok=True)
     constraints.write_text(constraints_text(system_distributions()), encoding="utf-8")

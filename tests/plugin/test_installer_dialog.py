@@ -40,6 +40,10 @@ def test_make_plan_describes_this_machine(tmp_path):
     assert "numpy==1." in constraints  # pinned to the numpy QGIS runs on
     if PythonLayout.current().arch == "x86_64" and sys.platform == "linux":
         assert "unreachable" in plan.torch.reason  # the probe said so; the dialog shows it
+    offline = installer.make_plan(target=tmp_path / "deps", wheelhouse=tmp_path / "wheels", proxy_settings={},
+                                  reachable=lambda url: pytest.fail("offline installs ask no index"))
+    assert "--no-index" in offline.command and "folder of wheels" in offline.torch.reason
+    assert offline.torch.index_args == () and offline.torch.notes == ()
 
 
 def test_dialog_installs_into_private_folder(qgis_app, tmp_path):
