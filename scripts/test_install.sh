@@ -40,7 +40,7 @@ unzip -q "$work/dist/segearth_qgis.zip" -d "$profile/python/plugins"
 # a user's environment: no PYTHONPATH, no venv on PATH, a fresh HOME (fresh pip cache)
 run_qgis() {  # run_qgis STARTUP_SCRIPT LOG TIMEOUT [VAR=VALUE...]
     local script="$1" log="$2" seconds="$3"; shift 3
-    env -i PATH=/usr/bin:/bin HOME="$home" XDG_RUNTIME_DIR="$work" LANG=C.UTF-8 GDAL_PAM_ENABLED=NO \
+    env -i PATH=/usr/bin:/bin HOME="$home" XDG_RUNTIME_DIR="$work" LANG=C.UTF-8 GDAL_PAM_ENABLED=NO PYTHONFAULTHANDLER=1 \
         QT_QPA_PLATFORM=xcb "$@" \
         timeout -k 15 "$((seconds + 30))" xvfb-run -a -s "-screen 0 1600x1000x24 -nolisten tcp" \
         timeout -k 10 "$seconds" qgis --nologo --noversioncheck --code "$script" >"$log" 2>&1
