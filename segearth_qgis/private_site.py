@@ -19,6 +19,9 @@ from .pip_plan import PROTECTED, normalise
 log = logging.getLogger(__name__)
 #: import names of QGIS's own stack: a private folder holding one of these is appended, never prepended
 PROTECTED_MODULES = ("numpy", "osgeo", "rasterio", "shapely", "pyproj", "fiona", "PyQt5", "PyQt6", "sip", "qgis")
+#: distributions dropped from the folder whatever QGIS has: triton (torch.compile's GPU compiler, which the engine
+#: never uses; PyPI's Linux torch pulls it in) bundles LLVM and segfaults QGIS on import (seen with QGIS 3.22)
+NEVER_IN_QGIS = ("triton",)
 #: pure-Python modules QGIS may have imported from the OS before the plugin starts, which torch needs newer
 REFRESHABLE = ("sympy", "mpmath", "typing_extensions")
 
@@ -76,12 +79,13 @@ def _remove_distribution(folder: Path, dist_info: Path) -> None:
 
 
 def prune(folder: Path, system: dict[str, str]) -> list[str]:
-    """Remove from `folder` the protected distributions QGIS has and every exact duplicate; returns 'name version'."""
+    """Remove from `folder` the protected distributions QGIS has, every exact duplicate and what must never load in
+    QGIS (NEVER_IN_QGIS); returns 'name version' of each."""
     removed = []
     for dist_info in sorted(folder.glob("*.dist-info")):
         dist = metadata.PathDistribution(dist_info)
         name, version = normalise(dist.metadata["Name"] or ""), dist.version
-        if name in system and (name in PROTECTED or system[name] == version):
+        if name in NEVER_IN_QGIS or (name in system and (name in PROTECTED or system[name] == version)):
             _remove_distribution(folder, dist_info)
             removed.append(f"{name} {version}")
     return removed

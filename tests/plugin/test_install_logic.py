@@ -193,8 +193,10 @@ def test_prune_drops_protected_and_exact_duplicates_keeps_newer(tmp_path):
     fake_dist(folder, "numpy", "1.24.2", ["numpy/__init__.py", "numpy/core/x.py", "bin/f2py"])
     fake_dist(folder, "sympy", "1.14.0", ["sympy/__init__.py"])
     fake_dist(folder, "PyYAML", "6.0", ["yaml/__init__.py"])
+    fake_dist(folder, "triton", "3.7.1", ["triton/__init__.py", "triton/_C/libtriton.so"])
     removed = private_site.prune(folder, {"numpy": "1.24.2", "sympy": "1.11.1", "pyyaml": "6.0"})
-    assert sorted(removed) == ["numpy 1.24.2", "pyyaml 6.0"]
+    assert sorted(removed) == ["numpy 1.24.2", "pyyaml 6.0", "triton 3.7.1"]  # triton's LLVM crashes QGIS
+    assert not (folder / "triton").exists()
     assert not (folder / "numpy").exists() and not (folder / "yaml").exists() and not (folder / "bin").exists()
     assert (folder / "sympy" / "__init__.py").is_file()  # newer than the OS's: it stays and must win
 
