@@ -6,7 +6,7 @@ TINY := $(MODELS)/tiny-random
 SAMPLE := tests/data/rgbn.tif
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup test test-engine test-plugin smoke lint run demo bench package deploy i18n clean
+.PHONY: setup test test-engine test-plugin test-install smoke lint run demo bench package wheelhouse deploy i18n clean
 
 setup:
 	bash scripts/setup.sh
@@ -20,6 +20,10 @@ test-engine: setup
 
 test-plugin: setup i18n
 	$(PY) -m pytest -q tests/plugin
+
+# a new user's path, end to end: fresh profile, only the zip, the install button, restart, a question (minutes)
+test-install: setup i18n
+	bash scripts/test_install.sh
 
 lint: setup
 	$(PY) -m ruff check engine segearth_qgis tests benchmarks scripts
@@ -38,8 +42,13 @@ bench: setup
 i18n:
 	bash scripts/compile_translations.sh
 
+# dist/segearth_qgis.zip (engine inside, checked against the plugin repository's rules) and dist/plugins.xml
 package: i18n
 	$(PY) scripts/package_plugin.py dist/segearth_qgis.zip
+
+# dist/wheelhouse: every wheel the install button needs on this platform, for offline machines
+wheelhouse: setup
+	$(PY) scripts/build_wheelhouse.py dist/wheelhouse
 
 deploy: package
 	bash scripts/deploy_plugin.sh

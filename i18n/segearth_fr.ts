@@ -288,10 +288,6 @@
         <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-        <source>Install dependencies</source>
-        <translation>Installer les dépendances</translation>
-    </message>
-    <message>
         <source>Diagnostics copied to the clipboard</source>
         <translation>Diagnostic copié dans le presse-papiers</translation>
     </message>
@@ -328,14 +324,6 @@
         <translation>Téléchargement SegEarth</translation>
     </message>
     <message>
-        <source>All dependencies are installed</source>
-        <translation>Toutes les dépendances sont installées</translation>
-    </message>
-    <message>
-        <source>SegEarth install</source>
-        <translation>Installation SegEarth</translation>
-    </message>
-    <message>
         <source>Done: {} polygons</source>
         <translation>Terminé : {} polygones</translation>
     </message>
@@ -350,22 +338,6 @@
     <message>
         <source>Downloading {}@{}…</source>
         <translation>Téléchargement de {}@{}…</translation>
-    </message>
-    <message>
-        <source>Run this command? Packages go to a private folder; QGIS's numpy and GDAL are not touched.
-
-{}</source>
-        <translation>Lancer cette commande ? Les paquets vont dans un dossier privé ; numpy et GDAL de QGIS ne sont pas modifiés.
-
-{}</translation>
-    </message>
-    <message>
-        <source>Dependencies installed; restart QGIS to use them</source>
-        <translation>Dépendances installées ; redémarrez QGIS pour les utiliser</translation>
-    </message>
-    <message>
-        <source>The SegEarth engine is not installed. Install it with: {}</source>
-        <translation>Le moteur SegEarth n'est pas installé. Installez-le avec : {}</translation>
     </message>
     <message>
         <source>SegEarth: {}</source>
@@ -424,10 +396,6 @@
         <translation>Résultats SegEarth</translation>
     </message>
     <message>
-        <source>SegEarth cannot start: {}. Install it with: {}</source>
-        <translation>SegEarth ne peut pas démarrer : {}. Installez-le avec : {}</translation>
-    </message>
-    <message>
         <source>Asks SegEarth-R1 or SegEarth-R2 a question about a raster and writes the answer as polygons in the raster's CRS. SegEarth-R2 can name several targets: each polygon then carries its target's phrase (target) and number (target_idx), and the text answer is shown in the log.</source>
         <translation>Pose une question à SegEarth-R1 ou SegEarth-R2 sur un raster et écrit la réponse sous forme de polygones dans le SCR du raster. SegEarth-R2 peut nommer plusieurs cibles : chaque polygone porte alors la phrase de sa cible (target) et son numéro (target_idx), et la réponse textuelle est affichée dans le journal.</translation>
     </message>
@@ -470,6 +438,98 @@
     <message>
         <source>The text the model wrote; [1], [2]… mark where it named each target</source>
         <translation>Le texte écrit par le modèle ; [1], [2]… marquent l'endroit où il a nommé chaque cible</translation>
+    </message>
+    <message>
+        <source>Already in QGIS, removed from the folder: {}</source>
+        <translation>Déjà dans QGIS, retiré du dossier : {}</translation>
+    </message>
+    <message>
+        <source>Cancelled; nothing was changed</source>
+        <translation>Annulé ; rien n&apos;a été modifié</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Fermer</translation>
+    </message>
+    <message>
+        <source>Folder of wheels</source>
+        <translation>Dossier de wheels</translation>
+    </message>
+    <message>
+        <source>Folder: {}</source>
+        <translation>Dossier : {}</translation>
+    </message>
+    <message>
+        <source>From your system, not from pip (they must use QGIS&apos;s own GDAL): {}</source>
+        <translation>Depuis votre système, pas depuis pip (ils doivent utiliser le GDAL de QGIS) : {}</translation>
+    </message>
+    <message>
+        <source>From: {}</source>
+        <translation>Source : {}</translation>
+    </message>
+    <message>
+        <source>Install</source>
+        <translation>Installer</translation>
+    </message>
+    <message>
+        <source>Install SegEarth dependencies</source>
+        <translation>Installer les dépendances de SegEarth</translation>
+    </message>
+    <message>
+        <source>Installation failed:</source>
+        <translation>Échec de l&apos;installation :</translation>
+    </message>
+    <message>
+        <source>Installed {}. Restart QGIS to use them.</source>
+        <translation>Installé : {}. Redémarrez QGIS pour les utiliser.</translation>
+    </message>
+    <message>
+        <source>Missing: {}. Click “Install dependencies…” to install them into a private folder of this QGIS profile, then restart QGIS.</source>
+        <translation>Manquants : {}. Cliquez sur « Installer les dépendances… » pour les installer dans un dossier privé de ce profil QGIS, puis redémarrez QGIS.</translation>
+    </message>
+    <message>
+        <source>Offline machines: install from wheels downloaded elsewhere (make wheelhouse)</source>
+        <translation>Machines hors ligne : installer depuis des wheels téléchargés ailleurs (make wheelhouse)</translation>
+    </message>
+    <message>
+        <source>Packages: {}</source>
+        <translation>Paquets : {}</translation>
+    </message>
+    <message>
+        <source>SegEarth needs Python packages that this QGIS does not have yet.</source>
+        <translation>SegEarth a besoin de paquets Python que ce QGIS n&apos;a pas encore.</translation>
+    </message>
+    <message>
+        <source>SegEarth needs Python packages that this QGIS does not have yet: see the SegEarth panel</source>
+        <translation>SegEarth a besoin de paquets Python que ce QGIS n&apos;a pas encore : voir le panneau SegEarth</translation>
+    </message>
+    <message>
+        <source>SegEarth will install these Python packages into a private folder of this QGIS profile. QGIS&apos;s own numpy, GDAL and geo packages are not touched.</source>
+        <translation>SegEarth va installer ces paquets Python dans un dossier privé de ce profil QGIS. Les paquets numpy, GDAL et géographiques de QGIS ne sont pas modifiés.</translation>
+    </message>
+    <message>
+        <source>The SegEarth engine is not installed: {}</source>
+        <translation>Le moteur SegEarth n&apos;est pas installé : {}</translation>
+    </message>
+    <message>
+        <source>The download can be large (torch alone is several hundred MB). Restart QGIS afterwards.</source>
+        <translation>Le téléchargement peut être volumineux (torch seul fait plusieurs centaines de Mo). Redémarrez QGIS ensuite.</translation>
+    </message>
+    <message>
+        <source>The installer could not start {}</source>
+        <translation>L&apos;installateur n&apos;a pas pu lancer {}</translation>
+    </message>
+    <message>
+        <source>Torch: {} — {}</source>
+        <translation>Torch : {} — {}</translation>
+    </message>
+    <message>
+        <source>Use a folder of wheels…</source>
+        <translation>Utiliser un dossier de wheels…</translation>
+    </message>
+    <message>
+        <source>pip finished but the folder could not be put in place: {}</source>
+        <translation>pip a terminé mais le dossier n&apos;a pas pu être mis en place : {}</translation>
     </message>
 </context>
 </TS>

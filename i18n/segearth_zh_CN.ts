@@ -288,10 +288,6 @@
         <translation>GeoPackage 文件 (*.gpkg)</translation>
     </message>
     <message>
-        <source>Install dependencies</source>
-        <translation>安装依赖</translation>
-    </message>
-    <message>
         <source>Diagnostics copied to the clipboard</source>
         <translation>诊断信息已复制到剪贴板</translation>
     </message>
@@ -328,14 +324,6 @@
         <translation>SegEarth 下载</translation>
     </message>
     <message>
-        <source>All dependencies are installed</source>
-        <translation>所有依赖均已安装</translation>
-    </message>
-    <message>
-        <source>SegEarth install</source>
-        <translation>SegEarth 安装</translation>
-    </message>
-    <message>
         <source>Done: {} polygons</source>
         <translation>完成：{} 个多边形</translation>
     </message>
@@ -350,22 +338,6 @@
     <message>
         <source>Downloading {}@{}…</source>
         <translation>正在下载 {}@{}…</translation>
-    </message>
-    <message>
-        <source>Run this command? Packages go to a private folder; QGIS's numpy and GDAL are not touched.
-
-{}</source>
-        <translation>运行以下命令？软件包将安装到私有文件夹；不会改动 QGIS 的 numpy 和 GDAL。
-
-{}</translation>
-    </message>
-    <message>
-        <source>Dependencies installed; restart QGIS to use them</source>
-        <translation>依赖已安装；请重启 QGIS 以使用</translation>
-    </message>
-    <message>
-        <source>The SegEarth engine is not installed. Install it with: {}</source>
-        <translation>未安装 SegEarth 引擎。安装命令：{}</translation>
     </message>
     <message>
         <source>SegEarth: {}</source>
@@ -424,10 +396,6 @@
         <translation>SegEarth 结果</translation>
     </message>
     <message>
-        <source>SegEarth cannot start: {}. Install it with: {}</source>
-        <translation>SegEarth 无法启动：{}。请用以下命令安装：{}</translation>
-    </message>
-    <message>
         <source>Asks SegEarth-R1 or SegEarth-R2 a question about a raster and writes the answer as polygons in the raster's CRS. SegEarth-R2 can name several targets: each polygon then carries its target's phrase (target) and number (target_idx), and the text answer is shown in the log.</source>
         <translation>向 SegEarth-R1 或 SegEarth-R2 提出关于栅格的问题，并将答案以栅格坐标系中的多边形写出。SegEarth-R2 可以给出多个目标：每个多边形带有其目标的短语（target）和编号（target_idx），文本回答显示在日志中。</translation>
     </message>
@@ -470,6 +438,98 @@
     <message>
         <source>The text the model wrote; [1], [2]… mark where it named each target</source>
         <translation>模型写出的文本；[1]、[2]… 标出它提到每个目标的位置</translation>
+    </message>
+    <message>
+        <source>Already in QGIS, removed from the folder: {}</source>
+        <translation>QGIS 已自带，已从文件夹中移除：{}</translation>
+    </message>
+    <message>
+        <source>Cancelled; nothing was changed</source>
+        <translation>已取消；未做任何更改</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Folder of wheels</source>
+        <translation>wheel 文件夹</translation>
+    </message>
+    <message>
+        <source>Folder: {}</source>
+        <translation>文件夹：{}</translation>
+    </message>
+    <message>
+        <source>From your system, not from pip (they must use QGIS&apos;s own GDAL): {}</source>
+        <translation>请从系统安装，而不是用 pip（它们必须使用 QGIS 自带的 GDAL）：{}</translation>
+    </message>
+    <message>
+        <source>From: {}</source>
+        <translation>来源：{}</translation>
+    </message>
+    <message>
+        <source>Install</source>
+        <translation>安装</translation>
+    </message>
+    <message>
+        <source>Install SegEarth dependencies</source>
+        <translation>安装 SegEarth 依赖</translation>
+    </message>
+    <message>
+        <source>Installation failed:</source>
+        <translation>安装失败：</translation>
+    </message>
+    <message>
+        <source>Installed {}. Restart QGIS to use them.</source>
+        <translation>已安装 {}。请重启 QGIS 以使用。</translation>
+    </message>
+    <message>
+        <source>Missing: {}. Click “Install dependencies…” to install them into a private folder of this QGIS profile, then restart QGIS.</source>
+        <translation>缺少：{}。点击“安装依赖…”将其安装到此 QGIS 配置文件的私有文件夹中，然后重启 QGIS。</translation>
+    </message>
+    <message>
+        <source>Offline machines: install from wheels downloaded elsewhere (make wheelhouse)</source>
+        <translation>离线机器：从在别处下载的 wheel 安装（make wheelhouse）</translation>
+    </message>
+    <message>
+        <source>Packages: {}</source>
+        <translation>软件包：{}</translation>
+    </message>
+    <message>
+        <source>SegEarth needs Python packages that this QGIS does not have yet.</source>
+        <translation>SegEarth 需要此 QGIS 尚未安装的 Python 包。</translation>
+    </message>
+    <message>
+        <source>SegEarth needs Python packages that this QGIS does not have yet: see the SegEarth panel</source>
+        <translation>SegEarth 需要此 QGIS 尚未安装的 Python 包：请查看 SegEarth 面板</translation>
+    </message>
+    <message>
+        <source>SegEarth will install these Python packages into a private folder of this QGIS profile. QGIS&apos;s own numpy, GDAL and geo packages are not touched.</source>
+        <translation>SegEarth 将把这些 Python 包安装到此 QGIS 配置文件的私有文件夹中。QGIS 自带的 numpy、GDAL 和地理包不会被改动。</translation>
+    </message>
+    <message>
+        <source>The SegEarth engine is not installed: {}</source>
+        <translation>SegEarth 引擎未安装：{}</translation>
+    </message>
+    <message>
+        <source>The download can be large (torch alone is several hundred MB). Restart QGIS afterwards.</source>
+        <translation>下载可能很大（仅 torch 就有数百 MB）。完成后请重启 QGIS。</translation>
+    </message>
+    <message>
+        <source>The installer could not start {}</source>
+        <translation>安装程序无法启动 {}</translation>
+    </message>
+    <message>
+        <source>Torch: {} — {}</source>
+        <translation>Torch：{} — {}</translation>
+    </message>
+    <message>
+        <source>Use a folder of wheels…</source>
+        <translation>使用 wheel 文件夹…</translation>
+    </message>
+    <message>
+        <source>pip finished but the folder could not be put in place: {}</source>
+        <translation>pip 已完成，但文件夹无法就位：{}</translation>
     </message>
 </context>
 </TS>

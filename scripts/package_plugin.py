@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Assemble the installable plugin: segearth_qgis/ + metadata.txt + resources/ + i18n/*.qm, as a folder and a zip.
+"""Assemble the installable plugin: segearth_qgis/ + metadata.txt + LICENSE + resources/ + i18n/*.qm + the engine
+(pure Python, vendored as segearth_qgis/_vendor/segearth_engine with its Apache-2.0 LICENSE), as a folder and a zip,
+check the zip against the official plugin repository's rules and write plugins.xml for a custom repository.
 
-The engine is not vendored: it is a separate package installed into QGIS's Python (the plugin explains how).
-Usage: package_plugin.py [ZIP_PATH] [--out dist] [--no-zip] [--no-translations]
-(ZIP_PATH, e.g. dist/segearth_qgis.zip, names the zip; the folder is assembled next to it.)
+Usage: package_plugin.py [ZIP_PATH] [--out dist] [--no-zip] [--no-translations] [--base-url URL]
+(ZIP_PATH, e.g. dist/segearth_qgis.zip, names the zip; the folder and plugins.xml are written next to it.)
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from plugin_zip_checks import check_zip  # noqa: E402
+from plugins_xml import write_plugins_xml  # noqa: E402
+
 PLUGIN = "segearth_qgis"
 REQUIRED_KEYS = ("name", "qgisMinimumVersion", "description", "about", "version", "author", "email", "repository")
 SKIP = ("__pycache__", ".pyc", ".pyo", ".ts", ".pro")
@@ -49,6 +54,10 @@ def assemble(out_dir: Path) -> Path:
         if (ROOT / license_name).is_file():
             shutil.copy2(ROOT / license_name, target / license_name)
     shutil.copytree(ROOT / "resources", target / "resources", ignore=shutil.ignore_patterns("*.pro", "*.qrc"))
+    vendor = target / "_vendor"
+    shutil.copytree(ROOT / "engine" / "segearth_engine", vendor / "segearth_engine",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo"))
+    shutil.copy2(ROOT / "engine" / "LICENSE", vendor / "segearth_engine" / "LICENSE")
     (target / "i18n").mkdir()
     for qm in sorted((ROOT / "i18n").glob("*.qm")):
         shutil.copy2(qm, target / "i18n" / qm.name)
@@ -69,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="output folder (default: dist/)")
     parser.add_argument("--no-zip", action="store_true", help="only assemble the folder")
     parser.add_argument("--no-translations", action="store_true", help="do not run lrelease first")
+    parser.add_argument("--base-url", help="where the zip will be served, for plugins.xml (default: its file:// URL)")
     args = parser.parse_args(argv)
     version = metadata_version()
     if args.zip_path is not None:
@@ -79,7 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     folder = assemble(args.out)
     print(folder)
     if not args.no_zip:
-        print(make_zip(folder, args.zip_path or args.out / f"{PLUGIN}-{version}.zip"))
+        zip_path = make_zip(folder, args.zip_path or args.out / f"{PLUGIN}-{version}.zip")
+        print(zip_path)
+        problems = check_zip(zip_path)
+        if problems:
+            print("package: the zip breaks the plugin repository's rules:\n  " + "\n  ".join(problems), file=sys.stderr)
+            return 1
+        print(write_plugins_xml(ROOT / "metadata.txt", zip_path, zip_path.parent / "plugins.xml", args.base_url))
     return 0
 
 

@@ -1,12 +1,23 @@
 """SegEarth QGIS plugin: ask a question about a raster layer, get polygons back.
 
-`classFactory` must stay cheap and must not fail: it picks the Qt binding for qtpy, puts the private dependency
-folder on sys.path, and returns a fallback plugin that explains itself when the UI layer cannot import.
+`classFactory` must stay cheap and must not fail: it picks the Qt binding for qtpy, puts the engine shipped inside
+the plugin (_vendor) and the private dependency folder on sys.path, and returns a stand-in plugin with a set-up dock
+when the UI layer cannot import.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
+
+VENDOR = Path(__file__).resolve().parent / "_vendor"
+
+
+def _add_vendored_engine() -> None:
+    """The zip carries the pure-Python engine in _vendor; appended, so a development install of it wins."""
+    if VENDOR.is_dir() and str(VENDOR) not in sys.path:
+        sys.path.append(str(VENDOR))
 
 
 def _select_qt_api() -> None:
@@ -21,12 +32,13 @@ def _select_qt_api() -> None:
 def classFactory(iface):  # noqa: N802 - name fixed by QGIS
     """Entry point QGIS calls with its QgisInterface."""
     _select_qt_api()
+    _add_vendored_engine()
     from .dependencies import add_private_site_dir
 
     add_private_site_dir()
     try:
         from .plugin import SegEarthPlugin
-    except ImportError as exc:  # qtpy (or another light dependency) missing: explain instead of crashing QGIS
+    except ImportError as exc:  # qtpy missing: a set-up dock instead of a crash
         from .fallback import FallbackPlugin
 
         return FallbackPlugin(iface, exc)

@@ -1,38 +1,33 @@
-"""What the plugin needs beyond QGIS, how to tell the user, and a one-click installer that cannot break QGIS.
+"""What the plugin needs beyond QGIS, and how to tell the user where it comes from.
 
 Everything heavy (torch, transformers, onnxruntime, the model code) is only probed here, never imported, so the
-plugin loads without it. Installs go to a private folder keyed to QGIS's Python (version, platform, machine), with a
-constraints file pinning the numpy/geo stack QGIS already runs on (numpy<2 whatever happens).
+plugin loads without it. pip-installable packages come from the dock's "Install dependencies…" button (a private
+folder keyed to QGIS's Python, see installer.py); the geo stack linked to QGIS's GDAL/GEOS/PROJ comes from the OS or
+the QGIS installer, never from pip. No hint ever names a `pip install` into a system Python.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
-import platform
-import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-#: import name -> pip requirement. The engine brings torch/transformers through its extra.
-REQUIRED = {
-    "segearth_engine": "segearth-engine[torch]",
-    "numpy": "numpy<2",
-    "onnxruntime": "onnxruntime",
-    "torch": "torch",
-    "transformers": "transformers",
-    "shapely": "shapely",
-    "affine": "affine",
-}
+from .pip_plan import PIP_REQUIREMENTS
+from .python_layout import PythonLayout, private_folder
+
+#: import name -> OS package (Debian name): these link QGIS's own GDAL/GEOS/PROJ or its numpy, so pip must not bring
+#: them (PyPI wheels carry their own copies, which break inside the QGIS desktop)
+OS_PACKAGES = {"numpy": "python3-numpy", "rasterio": "python3-rasterio", "shapely": "python3-shapely"}
+#: everything a run needs; the engine itself ships inside the plugin (segearth_qgis/_vendor)
+REQUIRED = (*OS_PACKAGES, "segearth_engine", "torch", "onnxruntime", *PIP_REQUIREMENTS)
 #: the engine's front, the only engine module the plugin calls (cheap to import; it names the modules a run needs)
 ENGINE_FRONT = "segearth_engine.api"
-#: packages QGIS's own Python already ships: pinned to their current versions, never upgraded by us
-GEO_STACK = ("numpy", "shapely", "pyproj", "rasterio", "GDAL", "pandas", "scipy", "matplotlib", "Pillow")
+BUTTON = "Install dependencies…"
 
 
 class EngineUnavailable(ImportError):
-    """The engine or one of its heavy dependencies does not import; the message says what to install."""
+    """The engine or one of its heavy dependencies does not import; the message says how to get it."""
 
 
 @dataclass(frozen=True)
@@ -43,24 +38,34 @@ class DependencyStatus:
     def ok(self) -> bool:
         return not self.missing
 
+    @property
+    def from_os(self) -> tuple[str, ...]:
+        return tuple(name for name in self.missing if name in OS_PACKAGES)
 
-def private_site_dir() -> Path:
-    """Folder for plugin-installed packages, keyed to the running Python so that QGIS upgrades never mix ABIs."""
+    @property
+    def from_pip(self) -> tuple[str, ...]:
+        return tuple(name for name in self.missing if name not in OS_PACKAGES)
+
+
+def settings_dir() -> Path:
     try:
         from qgis.core import QgsApplication
 
-        base = Path(QgsApplication.qgisSettingsDirPath())
+        return Path(QgsApplication.qgisSettingsDirPath())
     except ImportError:
-        base = Path.home() / ".segearth"
-    key = f"py{sys.version_info.major}{sys.version_info.minor}-{sys.platform}-{platform.machine().lower()}"
-    return base / "python" / "segearth_deps" / key
+        return Path.home() / ".segearth"
 
 
-def add_private_site_dir() -> None:
-    """Append the private folder to sys.path (after QGIS's own paths, so QGIS's numpy and GDAL keep priority)."""
-    folder = str(private_site_dir())
-    if Path(folder).is_dir() and folder not in sys.path:
-        sys.path.append(folder)
+def private_site_dir() -> Path:
+    """Folder for plugin-installed packages: <profile>/python/segearth_deps/py311-linux-x86_64."""
+    return private_folder(settings_dir())
+
+
+def add_private_site_dir() -> str:
+    """Put the private folder first on sys.path (unless it would shadow QGIS's own stack); returns what was done."""
+    from .private_site import activate
+
+    return activate(private_site_dir())
 
 
 def _importable(name: str) -> bool:
@@ -88,70 +93,48 @@ def check_dependencies() -> DependencyStatus:
     return DependencyStatus(tuple(missing))
 
 
-def requirement_for(name: str) -> str:
-    return REQUIRED.get(name.split(".")[0], REQUIRED["segearth_engine"] if name.startswith("segearth") else name)
+def is_debian_like() -> bool:
+    return Path("/etc/debian_version").is_file()
 
 
-def install_hint(missing: list[str] | tuple[str, ...]) -> str:
-    """The pip command a user can paste, for QGIS's own Python."""
-    reqs = sorted({requirement_for(name) for name in missing if name})
-    return f"{python_for_pip()} -m pip install " + " ".join(f'"{r}"' if "[" in r or "<" in r else r for r in reqs)
+def os_package_hint(names: list[str] | tuple[str, ...], layout: PythonLayout | None = None) -> str:
+    """Where the OS-level packages come from on this system."""
+    layout = layout or PythonLayout.current()
+    names = [name for name in names if name in OS_PACKAGES]
+    if not names:
+        return ""
+    if layout.os_name == "linux" and is_debian_like():
+        return "sudo apt install " + " ".join(OS_PACKAGES[name] for name in names)
+    if layout.os_name == "windows":
+        return ("run the OSGeo4W Setup (Advanced install) and add " + ", ".join(OS_PACKAGES[name] for name in names)
+                + ", then restart QGIS")
+    if layout.os_name == "macos":
+        return "use the official QGIS app from qgis.org, which includes " + ", ".join(names)
+    return "install " + ", ".join(names) + " with your system's package manager (the ones built for QGIS's GDAL)"
+
+
+def install_hint(missing: list[str] | tuple[str, ...], layout: PythonLayout | None = None) -> str:
+    """One sentence: the dock's button for pip-installable packages, the OS package for the geo stack."""
+    status = DependencyStatus(tuple(name.split(".")[0] if name.startswith("segearth") else name for name in missing))
+    parts = []
+    if status.from_pip:
+        parts.append(f"click “{BUTTON}” in the SegEarth panel")
+        if "qtpy" in status.from_pip and len(status.from_pip) == 1 and (layout or PythonLayout.current()).os_name \
+                == "linux" and is_debian_like():
+            parts[-1] += " (or: sudo apt install python3-qtpy)"
+    if status.from_os:
+        parts.append(os_package_hint(status.from_os, layout))
+    return "; ".join(parts)
 
 
 def load_engine():
     """Import the engine's front and the modules a run needs behind it, and return the front (segearth_engine.api);
-    EngineUnavailable says what to install."""
+    EngineUnavailable says how to get what is missing."""
     for name in engine_modules():
         try:
             importlib.import_module(name)
         except ImportError as exc:
             missing = getattr(exc, "name", None) or name
-            raise EngineUnavailable(f"{name} cannot be imported ({exc}). Install the engine with: "
-                                    f"{install_hint([missing if missing in REQUIRED else name])}") from exc
+            raise EngineUnavailable(f"{name} cannot be imported ({exc}). To install it, "
+                                    f"{install_hint([missing.split('.')[0] if missing else name])}") from exc
     return importlib.import_module(ENGINE_FRONT)
-
-
-def python_for_pip() -> str:
-    """An interpreter matching QGIS's Python. sys.executable is the QGIS binary on Windows and may be a pyenv shim
-    for another Python on Linux, so the interpreter next to QGIS's own prefix comes first."""
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    prefix = Path(sys.exec_prefix)
-    for candidate in (prefix / "bin" / f"python{version}", prefix / "python.exe", prefix / "python3.exe",
-                      prefix / "bin" / "python3"):
-        if candidate.is_file():
-            return str(candidate)
-    exe = Path(sys.executable)
-    if exe.name.lower().startswith("python") and exe.is_file() and "shims" not in exe.parts:
-        return str(exe)
-    return shutil.which(f"python{version}") or f"python{version}"
-
-
-def installed_versions(names=GEO_STACK) -> dict[str, str]:
-    from importlib import metadata
-
-    versions = {}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return versions
-
-
-def write_constraints(path: Path) -> Path:
-    """Pin the geo stack to what this QGIS runs; numpy stays below 2 (QGIS's compiled modules need 1.x)."""
-    lines = [f"{name}=={version}" for name, version in sorted(installed_versions().items())]
-    if not any(line.lower().startswith("numpy==") for line in lines):
-        lines.append("numpy<2")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def install_command(missing: list[str] | tuple[str, ...], target: Path | None = None) -> list[str]:
-    """pip argv installing `missing` into the private folder, wheels preferred, geo stack untouched."""
-    target = target or private_site_dir()
-    constraints = write_constraints(target.parent / f"{target.name}-constraints.txt")
-    reqs = sorted({requirement_for(name) for name in missing})
-    return [python_for_pip(), "-m", "pip", "install", "--disable-pip-version-check", "--prefer-binary",
-            "--upgrade-strategy", "only-if-needed", "--target", str(target), "--constraint", str(constraints), *reqs]

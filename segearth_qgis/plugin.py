@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import subprocess
 from pathlib import Path
 
 from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer
@@ -41,6 +40,7 @@ class SegEarthPlugin:
         self.provider = None
         self.last_result_layer = None
         self.result_layers: list = []
+        self.install_dialog = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
     def initGui(self) -> None:  # noqa: N802 - QGIS API
@@ -135,6 +135,9 @@ class SegEarthPlugin:
             self.iface.removeDockWidget(self.dock)
             self.dock.deleteLater()
             self.dock = None
+        if self.install_dialog is not None:
+            self.install_dialog.close()
+            self.install_dialog = None
         self.holder.clear()
         remove_translator()
 
@@ -187,8 +190,7 @@ class SegEarthPlugin:
         if "segearth_engine" in missing:
             from .dependencies import install_hint
 
-            self._refuse(tr("The SegEarth engine is not installed. Install it with: {}").format(
-                install_hint(missing)), "critical")
+            self._refuse(tr("The SegEarth engine is not installed: {}").format(install_hint(missing)), "critical")
             return None
         try:
             from .qgis_source import QgisRasterSource
@@ -375,35 +377,12 @@ class SegEarthPlugin:
         return self._start_side_task(FunctionTask(tr("SegEarth download"),
                                                   lambda: download_model(repo_id, revision or None, dest), done))
 
-    def install_dependencies(self) -> FunctionTask | None:
-        from .dependencies import check_dependencies, install_command
+    def install_dependencies(self):
+        """Open the installer dialog (one confirmation, live pip output, Cancel); returned for tests."""
+        from .fallback import open_installer
 
-        missing = check_dependencies().missing
-        if not missing:
-            self.message(tr("All dependencies are installed"), "info")
-            return None
-        command = install_command(missing)
-        answer = QMessageBox.question(
-            self.iface.mainWindow(), tr("Install dependencies"),
-            tr("Run this command? Packages go to a private folder; QGIS's numpy and GDAL are not touched.\n\n{}")
-            .format(" ".join(command)), QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-        if answer != QMessageBox.StandardButton.Yes:
-            return None
-
-        def install() -> str:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=3600, check=False)  # noqa: S603
-            if done.returncode:
-                raise RuntimeError(done.stderr[-2000:] or done.stdout[-2000:])
-            return done.stdout[-500:]
-
-        def done(task: FunctionTask) -> None:
-            self.side_tasks.remove(task)
-            if task.error:
-                self.message(tr("Installation failed: {}").format(task.error), "critical")
-            else:
-                self.message(tr("Dependencies installed; restart QGIS to use them"), "success")
-
-        return self._start_side_task(FunctionTask(tr("SegEarth install"), install, done))
+        self.install_dialog = open_installer(self.iface)
+        return self.install_dialog
 
     def copy_diagnostics(self) -> str:
         report = build_report(self.holder.device, self.dock.model_panel.model_dir())

@@ -8,7 +8,10 @@ _translator = None
 
 def tr(text: str) -> str:
     """Translate a UI string (all UI strings go through here so that the .ts files can list them)."""
-    from qtpy.QtCore import QCoreApplication
+    try:
+        from qtpy.QtCore import QCoreApplication
+    except ImportError:  # qtpy not installed yet: the set-up dock and the installer still speak the user's language
+        from qgis.PyQt.QtCore import QCoreApplication
 
     return QCoreApplication.translate(CONTEXT, text)
 

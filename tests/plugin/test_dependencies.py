@@ -32,14 +32,16 @@ def test_plugin_loads_and_explains_when_segmenter_cannot_import(qgis_iface, proj
         task = plugin.run_request(plugin.dock.build_request())
         wait_task(task, 30)
         critical = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical)
-        assert any("segearth_engine.models.r1.segmenter cannot be imported" in m and "pip install" in m
+        assert any("segearth_engine.models.r1.segmenter cannot be imported" in m and "Install dependencies" in m
                    for m in critical)
+        assert not any("pip install" in m for m in critical)  # never a pip command into a system Python
         assert plugin.last_result_layer is None
     finally:
         plugin.unload()
 
 
-def test_fallback_plugin_when_ui_layer_cannot_import(qgis_iface, monkeypatch):
+def test_fallback_plugin_shows_setup_dock_when_qtpy_is_missing(qgis_iface, monkeypatch):
+    """A bare QGIS has no qtpy: the stand-in plugin still docks a SegEarth panel naming it, with the install button."""
     for name in [n for n in sys.modules if n.startswith("segearth_qgis.")]:
         monkeypatch.delitem(sys.modules, name)
     for name in [n for n in sys.modules if n == "qtpy" or n.startswith("qtpy.")] + ["qtpy"]:
@@ -50,24 +52,39 @@ def test_fallback_plugin_when_ui_layer_cannot_import(qgis_iface, monkeypatch):
     assert type(plugin).__name__ == "FallbackPlugin"
     qgis_iface.messageBar().clear_messages()
     plugin.initGui()
-    critical = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical)
-    assert any("qtpy" in m and "pip install" in m for m in critical)
-    plugin.unload()
+    try:
+        dock = plugin.dock
+        assert dock is not None and dock.objectName() == "SegEarthDock"
+        assert "qtpy" in dock.status.text() and not dock.install.isHidden()
+        assert "pip install" not in dock.status.text()
+        warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+        assert any("SegEarth panel" in m for m in warnings)
+    finally:
+        plugin.unload()
+    assert plugin.dock is None
 
 
-def test_install_command_pins_numpy_and_targets_private_folder(tmp_path):
-    command = dependencies.install_command(["torch", "segearth_engine"], target=tmp_path / "deps")
-    assert command[1:4] == ["-m", "pip", "install"]
-    assert command[command.index("--target") + 1] == str(tmp_path / "deps")
-    constraints = (tmp_path / "deps-constraints.txt").read_text().splitlines()
-    numpy_pin = [line for line in constraints if line.lower().startswith("numpy")]
-    assert numpy_pin and (numpy_pin[0].startswith("numpy==1.") or numpy_pin[0] == "numpy<2")
-    assert "segearth-engine[torch]" in command and "torch" in command
+def test_hints_point_at_the_button_or_the_os_package():
+    from pathlib import Path
+
+    from segearth_qgis.python_layout import PythonLayout
+
+    linux = PythonLayout("linux", "x86_64", (3, 11), Path("/usr/bin/qgis"), Path("/usr"))
+    hint = dependencies.install_hint(["torch", "qtpy", "rasterio"], linux)
+    assert "Install dependencies" in hint and "pip install" not in hint
+    if dependencies.is_debian_like():
+        assert "sudo apt install python3-rasterio" in hint
+        assert "apt install python3-qtpy" in dependencies.install_hint(["qtpy"], linux)
+    windows = PythonLayout("win32", "AMD64", (3, 12), Path("C:/OSGeo4W/bin/qgis-bin.exe"),
+                           Path("C:/OSGeo4W/apps/Python312"))
+    assert "OSGeo4W" in dependencies.install_hint(["shapely"], windows)
+    assert dependencies.install_hint(["segearth_engine.api"], windows).startswith("click")
 
 
 def test_private_site_dir_is_keyed_to_python():
     folder = dependencies.private_site_dir()
-    assert f"py{sys.version_info.major}{sys.version_info.minor}-{sys.platform}" in folder.name
+    assert folder.name.startswith(f"py{sys.version_info.major}{sys.version_info.minor}-")
+    assert folder.parent.name == "segearth_deps" and folder.parent.parent.name == "python"
 
 
 def _probe(blocked: str, tmp_path) -> dict:

@@ -74,7 +74,12 @@ def test_package_zip_layout(tmp_path):
                      "segearth_qgis/plugin.py", "segearth_qgis/processing_provider.py"):
         assert required in names, required
     assert not any("__pycache__" in n or n.endswith(".ts") for n in names)
-    assert not any(n.startswith("segearth_qgis/segearth_engine") for n in names)  # the engine is not vendored
+    # the engine ships inside the zip (pure Python, with its own Apache-2.0 licence); the plugin is GPL-2.0-or-later
+    assert {"segearth_qgis/_vendor/segearth_engine/__init__.py", "segearth_qgis/_vendor/segearth_engine/api.py",
+            "segearth_qgis/_vendor/segearth_engine/LICENSE", "segearth_qgis/LICENSE"} <= names
+    assert "GNU GENERAL PUBLIC LICENSE" in archive.read("segearth_qgis/LICENSE").decode()
+    assert "Apache License" in archive.read("segearth_qgis/_vendor/segearth_engine/LICENSE").decode()
+    assert (tmp_path / "plugins.xml").is_file()
     if subprocess.run(["bash", "-c", "command -v lrelease"], capture_output=True, check=False).returncode == 0:
         assert {"segearth_qgis/i18n/segearth_fr.qm", "segearth_qgis/i18n/segearth_zh_CN.qm"} <= names
 
@@ -208,3 +213,72 @@ def test_no_short_form_enum_values(qgis_app):
             if isinstance(value, int) and type(value) not in (int, bool, owner):  # owner itself an enum: fine
                 offenders.append(f"{path.name}:{node.lineno} {node.value.id}.{node.attr}")
     assert not offenders, offenders
+
+
+def _checks():
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        import plugin_zip_checks
+    finally:
+        sys.path.remove(str(REPO / "scripts"))
+    return plugin_zip_checks
+
+
+def _rezip(source: Path, dest: Path, drop: str = "", add: dict | None = None, about: str | None = None) -> Path:
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as new:
+        for name in old.namelist():
+            if name == drop:
+                continue
+            data = old.read(name)
+            if about is not None and name.endswith("segearth_qgis/metadata.txt"):
+                text = data.decode()
+                start = text.index("about=")
+                data = (text[:start] + "about=" + about + text[text.index("\nversion="):]).encode()
+            new.writestr(name, data)
+        for name, data in (add or {}).items():
+            new.writestr(name, data)
+    return dest
+
+
+def test_zip_passes_and_fails_the_plugin_repository_rules(tmp_path):
+    """The real zip passes; a compiled binary, a missing LICENSE, an untrue `about` or a second top folder fail."""
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "package_plugin.py"), "--no-translations",
+                           str(tmp_path / "segearth_qgis.zip")], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    checks = _checks()
+    good = tmp_path / "segearth_qgis.zip"
+    assert checks.check_zip(good) == []
+    assert good.stat().st_size < checks.MAX_BYTES
+    bad = checks.check_zip(_rezip(good, tmp_path / "a.zip", add={"segearth_qgis/_vendor/x.so": b"\x7fELF...."}))
+    assert any("compiled binary" in p for p in bad)
+    elf = checks.check_zip(_rezip(good, tmp_path / "b.zip", add={"segearth_qgis/tool": b"\x7fELF\x02\x01"}))
+    assert any("executable content" in p for p in elf)
+    assert "segearth_qgis/LICENSE is missing" in checks.check_zip(_rezip(good, tmp_path / "c.zip",
+                                                                          drop="segearth_qgis/LICENSE"))
+    untrue = checks.check_zip(_rezip(good, tmp_path / "d.zip", about="Requires the segearth-engine Python package: "
+                                                                     "pip install segearth-engine"))
+    assert any("Install dependencies" in p for p in untrue) and any("pip install" in p for p in untrue)
+    assert any("one top folder" in p for p in checks.check_zip(_rezip(good, tmp_path / "e.zip",
+                                                                        add={"other/__init__.py": b""})))
+
+    xml = ElementTree.parse(tmp_path / "plugins.xml").getroot()
+    entry = xml.find("pyqgis_plugin")
+    assert entry.get("plugin_id") == "segearth_qgis" and entry.get("version") == "0.1.0"
+    assert entry.findtext("download_url") == good.resolve().as_uri()
+    assert entry.findtext("qgis_minimum_version") == "3.22" and "segearth_deps" in entry.findtext("about")
+
+
+def test_about_names_the_private_folder_the_code_uses(tmp_path):
+    """metadata's `about` says where packages go; that is where the installer really puts them."""
+    from segearth_qgis.python_layout import PythonLayout, private_folder
+
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(REPO / "metadata.txt", encoding="utf-8")
+    about = parser["general"]["about"]
+    folder = private_folder(tmp_path, PythonLayout.current())
+    assert "python/segearth_deps/" in about and folder.parent == tmp_path / "python" / "segearth_deps"
+    assert "Install dependencies…" in about
+    from segearth_qgis.dependencies import BUTTON
+
+    assert BUTTON in about
