@@ -19,6 +19,7 @@ from segearth_engine.geo.publish import STAGE_SUFFIX, gdal_errors, is_stale, own
 
 MASK_NODATA = 255
 MEMORY_LIMIT_PIXELS = 16 * 1024 * 1024  # grids above this go to disk
+WRITE_CHUNK_PIXELS = 4 * 1024 * 1024  # stitched pixels converted and written at once (~60 MB of temporaries)
 ZONAL_STRIP_PIXELS = 4 * 1024 * 1024  # probability pixels read at once when averaging it per polygon (~50 MB of work)
 
 
@@ -92,11 +93,15 @@ class DiskStore:
 
         from segearth_engine.geo.gdal_env import bounded_cache
 
-        window = Window(0, row0, logits.shape[1], logits.shape[0])
-        prob = np.where(valid, np.round(sigmoid(logits) * 255), 0).astype(np.uint8)
+        rows, width = logits.shape
+        step = max(256, WRITE_CHUNK_PIXELS // max(rows, 1) // 256 * 256)  # whole blocks; temporaries stay bounded
         with bounded_cache(), gdal_errors(f"the temporary grid in {self._dir}"):
-            self._mask.write(mask_codes(logits, valid), 1, window=window)
-            self._prob.write(prob, 1, window=window)
+            for c0 in range(0, width, step):
+                cols = slice(c0, min(c0 + step, width))
+                part, ok = logits[:, cols], valid[:, cols]
+                window = Window(c0, row0, part.shape[1], rows)
+                self._mask.write(mask_codes(part, ok), 1, window=window)
+                self._prob.write(np.where(ok, np.round(sigmoid(part) * 255), 0).astype(np.uint8), 1, window=window)
 
     def _reopen(self):
         import rasterio
