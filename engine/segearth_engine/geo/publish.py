@@ -196,11 +196,11 @@ def gdal_errors(what: str) -> Iterator[None]:
     """Raise OutputError when GDAL/OGR signalled an error inside the block (rasterio and fiona only log them)."""
     collector = _Collector()
     loggers = [logging.getLogger(name) for name in GDAL_LOGGERS]
-    saved = [(lg.level, lg.disabled) for lg in loggers]
-    for lg in loggers:
+    saved = [(lg.level, lg.propagate) for lg in loggers]
+    for lg in loggers:  # collected and raised, so not also printed by the root logger
         lg.addHandler(collector)
-        if lg.level == logging.NOTSET or lg.level > logging.INFO:
-            lg.setLevel(logging.INFO)
+        lg.setLevel(logging.INFO)
+        lg.propagate = False
     try:
         yield
     except OSError as exc:
@@ -211,9 +211,10 @@ def gdal_errors(what: str) -> Iterator[None]:
             raise OutputError(f"could not write {what}: {_first_line(str(exc))}") from exc
         raise
     finally:
-        for lg, (level, _) in zip(loggers, saved, strict=True):
+        for lg, (level, propagate) in zip(loggers, saved, strict=True):
             lg.removeHandler(collector)
             lg.setLevel(level)
+            lg.propagate = propagate
     if collector.messages:
         raise OutputError(f"could not write {what}: {_first_line(collector.messages[0])}")
 

@@ -279,7 +279,7 @@ def segment_raster(source: RasterSource, segmenter, request: SegmentationRequest
     if mask_path is not None:
         from segearth_engine.geo.writers import check_output
 
-        check_output(mask_path, overwrite)
+        check_output(mask_path, overwrite, inputs=(getattr(source, "path", ""),))
     if progress:
         progress(0.0, "reading")
     window, grid, radiometry, layout = plan_layout(source, request, canvas)
