@@ -21,7 +21,15 @@ class InputError(SegEarthError):
     """The raster, extent, bands or question cannot be segmented as given."""
 
 
-class OutputExistsError(SegEarthError):
+class LimitError(InputError):
+    """The run would exceed a sanity limit (output grid, memory); the message says what to change."""
+
+
+class OutputError(SegEarthError):
+    """An output could not be written or published (full disk, I/O error); nothing half-written was left."""
+
+
+class OutputExistsError(OutputError):
     """The output file exists and overwriting was not asked for."""
 
 

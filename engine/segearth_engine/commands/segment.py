@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 
@@ -21,6 +22,8 @@ def parse_extent(text: str | None) -> tuple[tuple[float, float, float, float] | 
         box = tuple(float(p) for p in parts[:4])
     except ValueError as exc:
         raise InputError(f"--extent {text!r}: {exc}") from exc
+    if not all(math.isfinite(v) for v in box):
+        raise InputError(f"--extent {text!r}: every value must be a finite number")
     return box, (parts[4] or None) if len(parts) == 5 else None  # type: ignore[return-value]
 
 
@@ -76,6 +79,7 @@ def _run(args: argparse.Namespace) -> int:
         segment_raster,
         write_vector,
     )
+    from segearth_engine.pipeline.preflight import preflight
 
     question = " ".join((args.question or "").split())
     extent, extent_crs = parse_extent(args.extent)
@@ -84,14 +88,18 @@ def _run(args: argparse.Namespace) -> int:
                                   overlap=args.overlap, min_area=args.min_area, simplify=args.simplify)
     request.checked(1024)
     kind = output_kind(args.out)
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers must be at least 1, not {args.workers}")
     make_output_folder(args.out)
+    inputs = (args.raster, args.model)
+    check_output(args.out, args.overwrite, inputs)  # refuse before minutes of computing
     if args.scheduler or args.workers:
         return _run_cluster(args, request)
     if args.resume:
         raise InputError("--resume continues a cluster run: give --scheduler ADDRESS or --workers N too")
-    check_output(args.out, args.overwrite)  # refuse before minutes of computing
     start = time.perf_counter()
     with RasterioSource(args.raster) as source:
+        request = preflight(source, request, args.model)  # raster, extent, bands, limits, question: before loading
         segmenter = load_segmenter(args)
         bar = _Bar(enabled=not args.quiet)
         try:
@@ -103,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
         details = {"task": args.task, "raster": str(args.raster), "device": result.device}
         write_vector(args.out, result.features, result.crs_wkt, base_attrs={"question": question,
                      "model": result.model, "mode": args.mode, "area_m2": 0.0, "mean_prob": 0.0, "pixels": 0},
-                     overwrite=args.overwrite, details=details)
+                     overwrite=args.overwrite, details=details, inputs=inputs)
     elapsed = time.perf_counter() - start
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)

@@ -24,6 +24,8 @@ def extent_window(source: RasterSource, extent: tuple[float, float, float, float
         if len(extent) != 4:
             raise InputError(f"an extent is minx,miny,maxx,maxy, not {extent}")
         minx, miny, maxx, maxy = (float(v) for v in extent)
+        if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+            raise InputError(f"the extent {tuple(extent)} has a value that is not a finite number")
         if not (minx < maxx and miny < maxy):
             raise InputError(f"empty extent {extent}: need minx < maxx and miny < maxy")
         if extent_crs:

@@ -9,17 +9,20 @@ from pathlib import Path
 import numpy as np
 
 from segearth_engine.errors import InputError
+from segearth_engine.geo.gdal_env import interruptible, is_network_path
 from segearth_engine.geo.source import Window
 
 
 def is_gdal_path(path: str | os.PathLike) -> bool:
-    """/vsicurl/, /vsis3/, /vsizip/ ...: no file to stat, and pathlib would fold the '//' of a URL."""
-    return str(path).startswith("/vsi")
+    """/vsicurl/, /vsis3/, /vsizip/, URLs ...: no file to stat, and pathlib would fold the '//' of a URL."""
+    return str(path).startswith("/vsi") or "://" in str(path)
 
 
 def _open(path: Path | str):
     import rasterio
     from rasterio.errors import RasterioIOError
+
+    from segearth_engine.geo.gdal_env import bounded_cache
 
     if isinstance(path, Path):
         if not path.exists():
@@ -27,9 +30,11 @@ def _open(path: Path | str):
         if path.is_file() and path.stat().st_size == 0:
             raise InputError(f"{path} is empty (0 bytes)")
     try:
-        return rasterio.open(path)
+        with bounded_cache():
+            return rasterio.open(path)
     except RasterioIOError as exc:
-        raise InputError(f"{path} cannot be read as a raster (damaged, truncated or not a raster): {exc}") from exc
+        raise InputError(f"{path} cannot be read as a raster (damaged, truncated, unreachable or not a raster): "
+                         f"{exc}") from exc
 
 
 class RasterioSource:
@@ -41,7 +46,9 @@ class RasterioSource:
 
         ensure_proj_data()
         self.path: Path | str = str(path) if is_gdal_path(path) else Path(path)
-        self._ds = _open(self.path)
+        self._remote = is_network_path(self.path)
+        self._abandoned = False  # a remote call was interrupted: its thread may still hold the dataset
+        self._ds = self._call(lambda: _open(self.path))
         ds = self._ds
         self.width, self.height, self.count = ds.width, ds.height, ds.count
         self.dtype = str(ds.dtypes[0])
@@ -62,8 +69,21 @@ class RasterioSource:
     def transform(self):
         return self._ds.transform
 
+    def _call(self, call):
+        """Local reads run here; network reads in a thread that Ctrl-C does not have to wait for."""
+        if not self._remote:
+            return call()
+        try:
+            return interruptible(call)
+        except Exception:
+            raise
+        except BaseException:  # Ctrl-C or SIGTERM while the call still runs in its thread
+            self._abandoned = True
+            raise
+
     def close(self) -> None:
-        self._ds.close()
+        if not self._abandoned:  # closing under a read still running in its thread could crash GDAL
+            self._ds.close()
 
     def __enter__(self) -> RasterioSource:
         return self
@@ -92,10 +112,13 @@ class RasterioSource:
             return np.ma.MaskedArray(data, mask=mask)
         from segearth_engine.geo.gdal_env import bounded_cache
 
-        try:
+        def read():
             with bounded_cache():
-                part = self._ds.read(list(bands), window=RioWindow(c0, r0, c1 - c0, r1 - r0), out_shape=(
+                return self._ds.read(list(bands), window=RioWindow(c0, r0, c1 - c0, r1 - r0), out_shape=(
                     len(bands), or1 - or0, oc1 - oc0), masked=True, resampling=Resampling.bilinear)
+
+        try:
+            part = self._call(read)
         except RasterioIOError as exc:
             raise InputError(f"{self.path} could not be read (damaged or truncated?): {exc}") from exc
         data[:, or0:or1, oc0:oc1] = part.data

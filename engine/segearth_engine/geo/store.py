@@ -15,8 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
+from segearth_engine.geo.publish import STAGE_SUFFIX, gdal_errors, is_stale, owner_tag
+
 MASK_NODATA = 255
 MEMORY_LIMIT_PIXELS = 16 * 1024 * 1024  # grids above this go to disk
+WRITE_CHUNK_PIXELS = 4 * 1024 * 1024  # stitched pixels converted and written at once (~60 MB of temporaries)
 ZONAL_STRIP_PIXELS = 4 * 1024 * 1024  # probability pixels read at once when averaging it per polygon (~50 MB of work)
 
 
@@ -76,7 +79,7 @@ class DiskStore:
         self.transform = transform
         self.crs_wkt = crs_wkt
         self.height, self.width = height, width
-        self._dir = Path(tempfile.mkdtemp(prefix="segearth-grid-", dir=folder))
+        self._dir = grid_folder(folder)
         profile = {"driver": "GTiff", "height": height, "width": width, "count": 1, "dtype": "uint8",
                    "transform": transform, "crs": crs_wkt or None, "tiled": True, "blockxsize": 256,
                    "blockysize": 256, "compress": "deflate", "zlevel": 1, "BIGTIFF": "IF_SAFER", "sparse_ok": True}
@@ -90,18 +93,23 @@ class DiskStore:
 
         from segearth_engine.geo.gdal_env import bounded_cache
 
-        window = Window(0, row0, logits.shape[1], logits.shape[0])
-        prob = np.where(valid, np.round(sigmoid(logits) * 255), 0).astype(np.uint8)
-        with bounded_cache():
-            self._mask.write(mask_codes(logits, valid), 1, window=window)
-            self._prob.write(prob, 1, window=window)
+        rows, width = logits.shape
+        step = max(256, WRITE_CHUNK_PIXELS // max(rows, 1) // 256 * 256)  # whole blocks; temporaries stay bounded
+        with bounded_cache(), gdal_errors(f"the temporary grid in {self._dir}"):
+            for c0 in range(0, width, step):
+                cols = slice(c0, min(c0 + step, width))
+                part, ok = logits[:, cols], valid[:, cols]
+                window = Window(c0, row0, part.shape[1], rows)
+                self._mask.write(mask_codes(part, ok), 1, window=window)
+                self._prob.write(np.where(ok, np.round(sigmoid(part) * 255), 0).astype(np.uint8), 1, window=window)
 
     def _reopen(self):
         import rasterio
 
-        for ds in (self._mask, self._prob):
-            if not ds.closed and ds.mode != "r":
-                ds.close()
+        with gdal_errors(f"the temporary grid in {self._dir}"):
+            for ds in (self._mask, self._prob):
+                if not ds.closed and ds.mode != "r":
+                    ds.close()
         if self._mask.closed:
             self._mask = rasterio.open(self.mask_path)
             self._prob = rasterio.open(self._dir / "probability.tif")
@@ -173,6 +181,16 @@ def pixel_window(geom: dict, transform, height: int, width: int):
     c0, r0 = max(int(np.floor(cols.min() + 1e-6)), 0), max(int(np.floor(rows.min() + 1e-6)), 0)
     c1, r1 = min(int(np.ceil(cols.max() - 1e-6)), width), min(int(np.ceil(rows.max() - 1e-6)), height)
     return Window(c0, r0, max(c1 - c0, 1), max(r1 - r0, 1))
+
+
+def grid_folder(folder: str | None = None) -> Path:
+    """A fresh temporary folder for an on-disk grid, named by host and PID so that a later run removes those left
+    by killed runs (a SIGTERM is turned into an exception by the CLI, so close() runs then)."""
+    parent = Path(folder or tempfile.gettempdir())
+    for stale in parent.glob(f"segearth-grid.*{STAGE_SUFFIX}"):
+        if is_stale(stale):
+            shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"segearth-grid.{owner_tag()}.", suffix=STAGE_SUFFIX, dir=parent))
 
 
 def make_store(height: int, width: int, transform, crs_wkt: str):

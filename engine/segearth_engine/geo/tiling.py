@@ -17,6 +17,7 @@ import numpy as np
 
 from segearth_engine.geo.source import Window
 
+SHIFT_CHUNK_PIXELS = 4 * 1024 * 1024
 TAPER_FLOOR = 1e-3  # weights never reach 0, so a pixel covered by one tile only keeps that tile's logit
 
 
@@ -104,7 +105,8 @@ class TileLayout:
         return self._wy[tile.row][:, None] * self._wx[tile.col][None, :]
 
 
-RowSink = Callable[[int, np.ndarray, np.ndarray], None]  # (first row, logits [rows, width], valid [rows, width])
+# (first row, logits [rows, width], valid [rows, width]); the arrays are views of the strip, valid only during the call
+RowSink = Callable[[int, np.ndarray, np.ndarray], None]
 
 
 class StripStitcher:
@@ -139,11 +141,15 @@ class StripStitcher:
         count = upto - self._top
         if count <= 0:
             return
-        self.sink(self._top, self._logits[:count].copy(), self._valid[:count].copy())
+        self.sink(self._top, self._logits[:count], self._valid[:count])  # views: a sink copies what it keeps
         keep = self._bottom - upto
-        if keep > 0:
-            self._logits[:keep] = self._logits[count:count + keep]
-            self._valid[:keep] = self._valid[count:count + keep]
+        # move the kept rows up in pieces of at most `count` rows: source and destination never overlap, so numpy
+        # needs no temporary copy of the whole kept part (which grew with the grid's width)
+        step = max(1, min(count, SHIFT_CHUNK_PIXELS // max(self._logits.shape[1], 1)))
+        for i in range(0, max(keep, 0), step):
+            j = min(i + step, keep)
+            self._logits[i:j] = self._logits[count + i:count + j]
+            self._valid[i:j] = self._valid[count + i:count + j]
         self._logits[max(keep, 0):] = 0
         self._valid[max(keep, 0):] = False
         self._top = upto

@@ -1,8 +1,8 @@
 """Write answers to disk: GeoPackage (v1.3), Shapefile (UTF-8), GeoJSON, or the mask as a GeoTIFF.
 
-Every writer stages its files in a hidden temporary folder next to the target and renames them into place only
-when complete, so a failure (or Ctrl-C) never leaves a half-written output, and an existing output is replaced
-only when `overwrite` is asked for.
+Every writer stages its files in a hidden folder next to the target, turns GDAL/OGR errors into OutputError, reads
+the result back, and only then publishes it (geo/publish.py: one link or rename per file, refusing an existing
+target unless `overwrite`), so a failure, a full disk, Ctrl-C or a kill never leaves a half-written output.
 
 Shapefile limits, handled explicitly: field names are at most 10 characters (ours already are), and text fields
 hold at most 254 bytes, so a longer question is cut at a character boundary and ends with "…"; the full question
@@ -15,13 +15,14 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from segearth_engine.errors import InputError, OutputExistsError
+from segearth_engine.errors import InputError, OutputError, OutputExistsError
+from segearth_engine.geo.publish import clean_stale_stages, gdal_errors, new_stage, publish
 
 VECTOR_DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON"}
 RASTER_SUFFIXES = (".tif", ".tiff")
@@ -47,13 +48,19 @@ def output_files(path: str | Path) -> list[Path]:
     return [target]
 
 
-def check_output(path: str | Path, overwrite: bool = False) -> Path:
-    """Refuse early (before any computing) an unknown format, a missing or unwritable folder, an existing file."""
+def check_output(path: str | Path, overwrite: bool = False, inputs: Iterable[str | Path] = ()) -> Path:
+    """Refuse early (before any computing) an unknown format, a missing or unwritable folder, a folder as the target,
+    an existing file, or a target that is one of the run's `inputs`; removes stale stages of dead runs first."""
     target = Path(path).expanduser()
     output_kind(target)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"output folder {folder} does not exist (or is not a folder)")
+    for part in output_files(target):
+        if part.is_dir():
+            raise InputError(f"the output {part} is a folder; give a file name ending in {target.suffix}")
+    _refuse_inputs(target, inputs)
+    clean_stale_stages(folder)
     try:
         fd, probe = tempfile.mkstemp(prefix=".segearth-probe-", dir=folder)
         os.close(fd)
@@ -66,19 +73,34 @@ def check_output(path: str | Path, overwrite: bool = False) -> Path:
     return target
 
 
+def _refuse_inputs(target: Path, inputs: Iterable[str | Path]) -> None:
+    """Never write over a file the run reads (the raster, a file of the model folder)."""
+    parts = [p.resolve() for p in output_files(target)]
+    for item in inputs:
+        if not item or str(item).startswith("/vsi"):
+            continue
+        source = Path(item).expanduser().resolve()
+        for part in parts:
+            if part == source or (source.is_dir() and source in part.parents):
+                raise InputError(f"the output {part} would overwrite the input {item}; choose another output name")
+            if part.exists() and source.exists() and os.path.samefile(part, source):
+                raise InputError(f"the output {part} is the input {item} (a link to it); choose another name")
+
+
 @contextmanager
-def staged(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
-    """Yields a temporary path to write `path`'s files to; on success moves them into place, else removes them."""
-    target = check_output(path, overwrite)
-    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".segearth-tmp", dir=target.parent))
+def staged(path: str | Path, overwrite: bool = False, inputs: Iterable[str | Path] = ()) -> Iterator[Path]:
+    """Yields a path in a fresh stage to write `path`'s files to; on success publishes them (geo.publish), on any
+    failure removes them. The block must verify what it wrote (raise OutputError) before it ends."""
+    target = check_output(path, overwrite, inputs)
+    stage = new_stage(target)
     try:
         yield stage / target.name
-        produced = {p.name: p for p in stage.iterdir()}
-        for final in output_files(target):
-            if final.exists() and final.name not in produced:
-                final.unlink()  # a stale part of an older Shapefile being overwritten
-        for name, staged_file in produced.items():
-            os.replace(staged_file, target.parent / name)
+        produced = sorted(p.name for p in stage.iterdir() if p.is_file())
+        obsolete = [p.name for p in output_files(target) if p.name not in produced and p.exists()] if overwrite else []
+        try:
+            publish(stage, target, produced, obsolete, overwrite)
+        except OSError as exc:
+            raise OutputError(f"could not publish {target}: {exc.strerror or exc}") from exc
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -124,8 +146,10 @@ def _plain(value, shapefile: bool):
 
 
 def write_vector(path: str | Path, features: list, crs_wkt: str, base_attrs: dict | None = None,
-                 overwrite: bool = False, layer: str = "answer", details: dict | None = None) -> Path:
-    """Polygons and attributes to .gpkg/.shp/.geojson in `crs_wkt`; `base_attrs` fixes the fields of an empty result."""
+                 overwrite: bool = False, layer: str = "answer", details: dict | None = None,
+                 inputs: Iterable[str | Path] = ()) -> Path:
+    """Polygons and attributes to .gpkg/.shp/.geojson in `crs_wkt`; `base_attrs` fixes the fields of an empty result.
+    Read back before it is published; `inputs`: files the run read, never overwritten."""
     import fiona
     from shapely.geometry import MultiPolygon, mapping
 
@@ -138,7 +162,7 @@ def write_vector(path: str | Path, features: list, crs_wkt: str, base_attrs: dic
     options: dict = {"encoding": "utf-8"} if shapefile else {}
     if driver == "GPKG":
         options.update(layer=layer, VERSION="1.3")  # QGIS 3.22's GDAL warns on GeoPackage 1.4
-    with staged(target, overwrite) as tmp:
+    with staged(target, overwrite, inputs) as tmp, gdal_errors(str(target)):
         with fiona.open(tmp, "w", driver=driver, schema=schema, crs_wkt=crs_wkt or None, **options) as sink:
             for geometry, attrs in features:
                 multi = geometry if geometry.geom_type == "MultiPolygon" else MultiPolygon([geometry])
@@ -148,11 +172,16 @@ def write_vector(path: str | Path, features: list, crs_wkt: str, base_attrs: dic
             sidecar = {**dict(base_attrs or {}), **dict(details or {}), "fields": list(schema["properties"])}
             tmp.with_suffix(SIDECAR_SUFFIX).write_text(json.dumps(sidecar, indent=1, ensure_ascii=False),
                                                        encoding="utf-8")
+        with fiona.open(tmp, **({"layer": layer} if driver == "GPKG" else {})) as check:
+            written = len(check)
+        if written != len(features):
+            raise OutputError(f"could not write {target}: {written} of {len(features)} polygons were stored")
     return target
 
 
-def write_mask_geotiff(path: str | Path, mask: np.ndarray, transform, crs_wkt: str, overwrite: bool = False) -> Path:
-    """uint8 mask (1 answer, 0 not, 255 nodata) as a tiled, compressed GeoTIFF."""
+def write_mask_geotiff(path: str | Path, mask: np.ndarray, transform, crs_wkt: str, overwrite: bool = False,
+                       inputs: Iterable[str | Path] = ()) -> Path:
+    """uint8 mask (1 answer, 0 not, 255 nodata) as a tiled, compressed GeoTIFF, read back before it is published."""
     import rasterio
 
     target = Path(path).expanduser()
@@ -160,14 +189,24 @@ def write_mask_geotiff(path: str | Path, mask: np.ndarray, transform, crs_wkt: s
                "transform": transform, "crs": crs_wkt or None, "nodata": 255, "compress": "deflate"}
     if mask.shape[0] >= 256 and mask.shape[1] >= 256:
         profile.update(tiled=True, blockxsize=256, blockysize=256)
-    with staged(target, overwrite) as tmp:
+    with staged(target, overwrite, inputs) as tmp, gdal_errors(str(target)):
         with rasterio.open(tmp, "w", **profile) as ds:
             ds.write(mask.astype(np.uint8, copy=False), 1)
+        with rasterio.open(tmp) as check:
+            same = check.shape == mask.shape and np.array_equal(check.read(1), mask)
+        if not same:
+            raise OutputError(f"could not write {target}: the file read back differs from the mask")
     return target
 
 
-def publish_file(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
-    """Copy a finished file to `dst` through the same staging (used for large on-disk masks)."""
-    with staged(dst, overwrite) as tmp:
+def publish_file(src: str | Path, dst: str | Path, overwrite: bool = False, inputs: Iterable[str | Path] = ()) -> Path:
+    """Copy a finished GeoTIFF to `dst` through the same staging (large on-disk masks); size and a reopen checked."""
+    import rasterio
+
+    with staged(dst, overwrite, inputs) as tmp, gdal_errors(str(dst)):
         shutil.copyfile(src, tmp)
+        if tmp.stat().st_size != Path(src).stat().st_size:
+            raise OutputError(f"could not write {dst}: the copy is shorter than the original")
+        with rasterio.open(tmp) as check:  # the header parses and the last block decodes
+            check.read(1, window=((check.height - 1, check.height), (check.width - 1, check.width)))
     return Path(dst)

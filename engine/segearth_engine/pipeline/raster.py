@@ -22,6 +22,7 @@ from segearth_engine.geo.store import make_store
 from segearth_engine.geo.tiling import Grid, StripStitcher, Tile, TileLayout, make_grid
 from segearth_engine.geo.vectorize import vectorise
 from segearth_engine.models.base import Segmenter
+from segearth_engine.pipeline.limits import check_plan
 from segearth_engine.pipeline.tile_step import STAGE_OFFSETS, StepCounters, answer_tiles
 from segearth_engine.runtime.gpu_memory import (
     OomOutcome,
@@ -136,6 +137,7 @@ def plan_layout(source: RasterSource, request: SegmentationRequest,
     """The plan every run follows, single-process or on a cluster: window, output grid, one stretch, tiles."""
     window = extent_window(source, request.extent, request.extent_crs)
     grid = plan_grid(source, window, request, canvas)
+    check_plan(grid.width, grid.height, min(canvas, grid.height), request.resolution)  # before any allocation
     radiometry = plan_radiometry(source, window, request.bands)
     layout = TileLayout(grid, canvas, int(request.overlap)) if request.mode == "tiled" else TileLayout(
         grid, max(grid.width, grid.height), 0)
@@ -232,7 +234,7 @@ def segment_raster(source: RasterSource, segmenter: Segmenter, request: Segmenta
     if mask_path is not None:
         from segearth_engine.geo.writers import check_output
 
-        check_output(mask_path, overwrite)
+        check_output(mask_path, overwrite, inputs=(getattr(source, "path", ""),))
     if progress:
         progress(0.0, "reading")
     window, grid, radiometry, layout = plan_layout(source, request, canvas)

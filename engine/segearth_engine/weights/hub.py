@@ -98,6 +98,10 @@ def download_model(repo_id: str, revision: str | None = None, dest: Path | None 
                               "to use unverified weights")
     verify_sha256(folder, expected)
     write_manifest(folder, repo_id, commit, expected)
+    from segearth_engine.weights.digest_cache import remember
+
+    for name, sha in expected.items():  # just hashed: the first load need not hash gigabytes again
+        remember(folder / name, sha)
     return folder
 
 
@@ -108,13 +112,39 @@ def write_manifest(folder: Path, repo_id: str, revision: str, digests: dict[str,
 
 
 def read_manifest(folder: Path) -> dict | None:
+    """The folder's manifest, its structure checked and every listed path confined to the folder; None if absent."""
     path = folder / MANIFEST_NAME
     if not path.is_file():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError) as exc:
         raise ModelFilesError(f"{path} is corrupt ({exc}); download the model again") from None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict):
+        raise ModelFilesError(f"{path} is corrupt (no 'files' object); download the model again")
+    for name, entry in files.items():
+        confined_name(folder, name, path)
+        sha, size = (entry.get("sha256"), entry.get("size")) if isinstance(entry, dict) else (None, None)
+        if not (isinstance(sha, str) and len(sha) == 64 and all(c in "0123456789abcdefABCDEF" for c in sha)):
+            raise ModelFilesError(f"{path}: the sha256 of {name!r} is not a 64-digit hex digest")
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise ModelFilesError(f"{path}: the size of {name!r} is not a byte count")
+    return manifest
+
+
+def confined_name(folder: Path, name: object, manifest: Path) -> Path:
+    """`folder / name` for a plain relative path inside the folder; absolute paths, '..', drives are refused."""
+    if not isinstance(name, str) or not name or "\\" in name or "\0" in name:
+        raise ModelFilesError(f"{manifest}: {name!r} is not a file name inside the model folder")
+    parts = Path(name).parts
+    if Path(name).is_absolute() or ".." in parts or ":" in parts[0]:
+        raise ModelFilesError(f"{manifest}: {name!r} points outside the model folder; only files inside it may be "
+                              "listed")
+    target = (folder / name).resolve()
+    if folder.resolve() not in target.parents:
+        raise ModelFilesError(f"{manifest}: {name!r} resolves outside the model folder (a link?)")
+    return target
 
 
 def check_manifest(folder: Path, full: bool = False) -> dict | None:

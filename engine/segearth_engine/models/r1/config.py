@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from segearth_engine.errors import ModelFilesError
+from segearth_engine.models.config_ranges import MODEL_IMAGE_SIZE, RANGES, check_number, check_values
 
 SUPPORTED_PROJECTOR = "SparseConv_1"
 ENGINE_CONFIG_KEY = "segearth_engine"
@@ -114,7 +115,9 @@ class SegEarthConfig:
             raise ConfigError(f"mm_projector_type {projector!r} is not SegEarth-R1's {SUPPORTED_PROJECTOR!r}")
         llm_names = {f.name for f in fields(LLMConfig)}
         llm = LLMConfig(**{k: v for k, v in raw.items() if k in llm_names})
+        check_values(llm)
         out_dim = raw.get("projector_outdim", llm.hidden_size)
+        check_number("projector_outdim", out_dim, True, RANGES["hidden_size"])
         if out_dim != llm.hidden_size:
             raise ConfigError(f"projector_outdim {out_dim} differs from hidden_size {llm.hidden_size}")
         extra = engine_block(raw, {"swin", "pixel_decoder", "mask_decoder", "description", "image_size",
@@ -125,10 +128,11 @@ class SegEarthConfig:
             pixel_decoder=engine_sub_config(extra, PixelDecoderConfig, "pixel_decoder"),
             mask_decoder=engine_sub_config(extra, MaskDecoderConfig, "mask_decoder"),
             description=engine_sub_config(extra, DescriptionConfig, "description"),
-            image_size=int(extra.get("image_size", 1024)),
-            pad_token_id=int(extra.get("pad_token_id", 50295)),
-            seg_token_id=int(extra.get("seg_token_id", 50296)),
+            image_size=extra.get("image_size", 1024),
+            pad_token_id=extra.get("pad_token_id", 50295),
+            seg_token_id=extra.get("seg_token_id", 50296),
         )
+        check_values(cfg)
         cfg.validate()
         return cfg
 
@@ -177,18 +181,25 @@ class SegEarthConfig:
 
 # --- shared with SegEarth-R2's config (r2/config.py) ----------------------------------------------------------------
 def read_config(path: str | Path) -> dict[str, Any]:
-    """A config.json as a dict; a missing or unreadable file is a ConfigError."""
+    """A config.json as a dict; a missing or unreadable file, or JSON that is not an object, is a ConfigError."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: config.json is missing") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: config.json must hold a JSON object ({{...}}), not a {type(raw).__name__}")
+    return raw
 
 
 def engine_block(raw: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
     """The ``segearth_engine`` block (tiny models' widths; empty for releases); keys outside `allowed` are refused."""
     extra = raw.get(ENGINE_CONFIG_KEY, {})
+    if not isinstance(extra, dict):
+        raise ConfigError(f"config.json: {ENGINE_CONFIG_KEY!r} must be a JSON object, not {extra!r}")
     unknown = set(extra) - allowed
     if unknown:
         raise ConfigError(f"unknown keys under {ENGINE_CONFIG_KEY!r}: {sorted(unknown)}")
@@ -197,7 +208,10 @@ def engine_block(raw: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
 
 def engine_sub_config(extra: dict[str, Any], kind: type, key: str) -> Any:
     """`kind` built from ``extra[key]`` (defaults when absent; JSON lists back to tuples); bad fields name the key."""
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in dict(extra.get(key, {})).items()}
+    block = extra.get(key, {})
+    if not isinstance(block, dict):
+        raise ConfigError(f"config.json: {ENGINE_CONFIG_KEY}.{key} must be a JSON object, not {block!r}")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in block.items()}
     try:
         return kind(**values)
     except TypeError as exc:
@@ -205,10 +219,12 @@ def engine_sub_config(extra: dict[str, Any], kind: type, key: str) -> Any:
 
 
 def check_image_and_llm(image_size: int, llm: LLMConfig) -> None:
+    check_number("image_size", image_size, True, MODEL_IMAGE_SIZE)
     if image_size % 32:
         raise ConfigError(f"image_size {image_size} is not a multiple of 32")
     if llm.hidden_size % llm.num_attention_heads:
-        raise ConfigError("hidden_size is not divisible by num_attention_heads")
+        raise ConfigError(f"config.json: hidden_size {llm.hidden_size} is not divisible by num_attention_heads "
+                          f"{llm.num_attention_heads}")
 
 
 def check_decoder_widths(pixel: PixelDecoderConfig, mask: MaskDecoderConfig) -> None:

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from segearth_engine import __version__
-from segearth_engine.weights.checkpoint import sha256_of, weight_files
+from segearth_engine.weights.checkpoint import weight_files
 from segearth_engine.errors import ModelFilesError, OutputExistsError, StaleGraphError
-from segearth_engine.weights.hub import read_manifest
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,11 +46,10 @@ def weights_stamp(model_dir: Path) -> dict[str, list[int]]:
 
 
 def weights_fingerprint(model_dir: Path) -> str:
-    """sha256 of the weight files, from the verified manifest when it covers them all, else computed."""
-    files = weight_files(model_dir)
-    manifest = read_manifest(model_dir)
-    known = {k: v["sha256"] for k, v in (manifest or {}).get("files", {}).items()}
-    digests = [known.get(p.name) or sha256_of(p) for p in files]
+    """sha256 of the weight files' bytes (never the manifest's word for them), cached while the files are unchanged."""
+    from segearth_engine.weights.digest_cache import file_sha256
+
+    digests = [file_sha256(p) for p in weight_files(model_dir)]
     return digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
 
 

@@ -147,8 +147,10 @@ def load_tokenizer(path: str | Path, pad_token_id: int = 50295, seg_token_id: in
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(path), use_fast=True, trust_remote_code=False,
                                                   local_files_only=True, clean_up_tokenization_spaces=False)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ModelFilesError(f"{path}: the tokenizer files cannot be loaded ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - tokenizers raises its own untyped Exception for garbage files
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise ModelFilesError(f"{path}: the tokenizer files (vocab.json, merges.txt, tokenizer.json) cannot be "
+                              f"loaded ({detail})") from None
     finally:
         hf_logging.set_verbosity(verbosity)
     checks = {"[PAD]": pad_token_id, "[SEG]": seg_token_id}

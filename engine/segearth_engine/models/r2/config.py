@@ -26,6 +26,7 @@ from segearth_engine.models.r1.config import (
     engine_sub_config,
     read_config,
 )
+from segearth_engine.models.config_ranges import check_values
 
 ARCHITECTURE = "SegEarthR2"
 MODEL_TYPE = "mipha_phi"
@@ -82,9 +83,9 @@ class R2Config:
     def from_dict(cls, raw: dict[str, Any]) -> R2Config:
         if not is_r2_config(raw):
             raise ConfigError("config.json is not a SegEarth-R2 model (architectures lacks SegEarthR2)")
-        vision = raw.get("vision_config") or {}
-        tower = dict(vision.get("vision_tower") or {})
-        projector = dict(vision.get("mm_projector") or {})
+        vision = _object(raw, "vision_config")
+        tower = _object(vision, "vision_config.vision_tower")
+        projector = _object(vision, "vision_config.mm_projector")
         kind = projector.get("mm_projector_type", SUPPORTED_PROJECTOR)
         if kind != SUPPORTED_PROJECTOR:
             raise ConfigError(f"mm_projector_type {kind!r} is not SegEarth-R2's {SUPPORTED_PROJECTOR!r}")
@@ -94,6 +95,8 @@ class R2Config:
         siglip = SiglipConfig(**{k: v for k, v in tower.items() if k in siglip_names})
         llm_names = {f.name for f in fields(LLMConfig)}
         llm = LLMConfig(**{**asdict(phi2_llm()), **{k: v for k, v in raw.items() if k in llm_names}})
+        check_values(siglip, "siglip.")
+        check_values(llm)
         for key, expected in (("mm_hidden_size", siglip.hidden_size), ("hidden_size", llm.hidden_size)):
             if key in projector and projector[key] != expected:
                 raise ConfigError(f"projector {key} {projector[key]} differs from {expected}")
@@ -101,8 +104,9 @@ class R2Config:
         cfg = cls(llm=llm, siglip=siglip, swin=engine_sub_config(extra, SwinConfig, "swin"),
                   pixel_decoder=engine_sub_config(extra, PixelDecoderConfig, "pixel_decoder"),
                   mask_decoder=engine_sub_config(extra, MaskDecoderConfig, "mask_decoder"),
-                  lm_head_rows=int(extra.get("lm_head_rows", LM_HEAD_ROWS)),
-                  image_size=int(extra.get("image_size", 1024)))
+                  lm_head_rows=extra.get("lm_head_rows", LM_HEAD_ROWS),
+                  image_size=extra.get("image_size", 1024))
+        check_values(cfg)
         cfg.validate()
         return cfg
 
@@ -152,9 +156,18 @@ class R2Config:
         check_decoder_widths(self.pixel_decoder, self.mask_decoder)
 
 
+def _object(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    """raw[key's last part] as a dict ({} when absent); anything else is refused naming the key."""
+    value = raw.get(key.rsplit(".", 1)[-1]) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"config.json: {key} must be a JSON object, not {value!r}")
+    return dict(value)
+
+
 def is_r2_config(raw: dict[str, Any]) -> bool:
     """True for a SegEarth-R2 config.json (what models/families.load_segmenter dispatches on)."""
-    return ARCHITECTURE in (raw.get("architectures") or []) or raw.get("model_type") == MODEL_TYPE
+    architectures = raw.get("architectures") or []
+    return (isinstance(architectures, list) and ARCHITECTURE in architectures) or raw.get("model_type") == MODEL_TYPE
 
 
 def tiny_r2_config() -> R2Config:
