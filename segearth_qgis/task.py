@@ -10,17 +10,19 @@ from qgis.core import QgsTask
 from qtpy.QtCore import Signal
 
 from .request import PluginRequest
+from .translation import tr
 
 log = logging.getLogger(__name__)
 
 #: engine stage names -> UI text (translated at display time)
-STAGES = ("loading model", "reading", "encoding", "reasoning", "decoding", "vectorising")
+STAGES = ("loading model", "exporting", "reading", "encoding", "reasoning", "decoding", "vectorising")
 
 
 class SegmentTask(QgsTask):
     """One question on one raster. `on_done(task)` runs on the GUI thread with `.result`, `.error` or cancelled."""
 
     stageChanged = Signal(str)  # noqa: N815 - Qt naming
+    describeCancelled = Signal()  # noqa: N815
 
     def __init__(self, request: PluginRequest, source, holder, on_done: Callable[[SegmentTask], None] | None = None,
                  description: str = "SegEarth") -> None:
@@ -34,6 +36,8 @@ class SegmentTask(QgsTask):
         self.cancelled = False
         self.device = ""
         self.model_id = ""
+        self.prepared = None  # the result layer's fields and features, made in the worker (layers.prepare_features)
+        self.describeCancelled.connect(self._mark_cancelled)
 
     def _progress(self, fraction: float, stage: str = "") -> None:
         self.setProgress(max(0.0, min(100.0, 100.0 * float(fraction))))
@@ -41,8 +45,29 @@ class SegmentTask(QgsTask):
             self.stageChanged.emit(str(stage))
 
     def run(self) -> bool:  # worker thread: no widgets, no project, no layers
-        from .dependencies import EngineUnavailable, load_engine
+        """The engine runs in a helper thread that this one watches (cancellable.py), so that a cancel ends the task
+        within 0.05 s at any stage. A cancel asked for completes the task: QGIS reports terminated ones as failed."""
+        from .cancellable import Cancelled, run_cancellable
 
+        try:
+            ok = run_cancellable(self._run_engine, self.isCanceled, self._progress)
+        except Cancelled:
+            ok = False
+        if self.cancelled or self.isCanceled():
+            self.cancelled = True
+            self.describeCancelled.emit()  # queued to the GUI thread, before QGIS announces the task's end
+            return True
+        return ok
+
+    def _mark_cancelled(self) -> None:  # GUI thread
+        self.setDescription(tr("{} (cancelled)").format(self.description()))
+
+    def _run_engine(self, job) -> bool:  # helper thread: asks `job`, never the task, which may be gone on cancel
+        from .dependencies import EngineUnavailable, load_engine
+        from .graph_export import export_missing_graphs
+        from .native_libs import preload
+
+        preload()  # libtorch & co. loaded without the GIL: importing them would stall QGIS's main thread
         try:
             segmenter_module, pipeline = load_engine()
         except EngineUnavailable as exc:
@@ -51,17 +76,23 @@ class SegmentTask(QgsTask):
         from segearth_engine.errors import Cancelled, SegEarthError
 
         try:
-            self._progress(0.0, "loading model")
+            job.progress(0.0, "loading model")
+            if export_missing_graphs(self.request.model_dir, job.cancelled, lambda: job.progress(0.0, "exporting")):
+                job.progress(0.0, "loading model")
             segmenter = self.holder.get(self.request.model_dir, segmenter_module)
             self.device = getattr(segmenter, "device", "")
             self.model_id = getattr(segmenter, "model_id", "")
-            if self.isCanceled():
+            if job.cancelled():
                 raise Cancelled()
             self.result = pipeline.segment_raster(self.source, segmenter, self.request.to_engine(pipeline),
-                                                  progress=self._progress, is_cancelled=self.isCanceled,
+                                                  progress=job.progress, is_cancelled=job.cancelled,
                                                   cache=self.holder.cache())
             self.device = self.result.device or self.device  # changed if the run moved from the GPU to the CPU
-            return not self.isCanceled()
+            from .layers import prepare_features
+
+            multi_target = getattr(self.result, "answer", None) is not None
+            self.prepared = prepare_features(list(self.result.features), multi_target)  # off the GUI thread
+            return not job.cancelled()
         except Cancelled:
             self.cancelled = True
         except SegEarthError as exc:

@@ -1,0 +1,47 @@
+"""The engine's one front for the plugin, the CLI, Processing and the Dask runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+# issue 16: the plugin exports a model's missing ONNX graphs in a child process, which a cancel kills at once and
+# which holds no lock of QGIS's Python while it runs (an in-process export stalls QGIS's main thread for seconds).
+def graphs_to_export(model_dir: str | Path) -> Path | None:
+    """The folder into which loading `model_dir` (Segmenter.from_pretrained, backend and device "auto") would first
+    export its ONNX graphs, or None when they are there or no graphs are needed (onnxruntime missing: PyTorch runs
+    the whole model). Cheap unless the weights must be hashed (an unwritable folder without a manifest)."""
+    import importlib.util
+
+    from segearth_engine.models.r1.onnx_export import (
+        DECODER_FILE,
+        ENCODER_FILE,
+        default_export_dir,
+        weights_fingerprint,
+    )
+    from segearth_engine.models.r2.config import is_r2_model_dir
+
+    if importlib.util.find_spec("onnxruntime") is None:
+        return None
+    model_dir = Path(model_dir)
+    folder = default_export_dir(model_dir, "")
+    if (folder / ENCODER_FILE).is_file() and (folder / DECODER_FILE).is_file():
+        return None
+    if is_r2_model_dir(model_dir):
+        return folder
+    folder = default_export_dir(model_dir, weights_fingerprint(model_dir))
+    return None if (folder / ENCODER_FILE).is_file() else folder
+
+
+def export_graphs(model_dir: str | Path, folder: str | Path) -> None:
+    """Export `model_dir`'s ONNX graphs (SegEarth-R1 or -R2) into `folder`, replacing what is there."""
+    from segearth_engine.models.r2.config import is_r2_model_dir
+
+    if is_r2_model_dir(Path(model_dir)):
+        from segearth_engine.models.r2.onnx_export import export_r2_onnx
+
+        export_r2_onnx(model_dir, folder, overwrite=True)
+    else:
+        from segearth_engine.models.r1.onnx_export import export_onnx
+
+        export_onnx(model_dir, folder, overwrite=True)
