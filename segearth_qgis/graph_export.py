@@ -6,6 +6,7 @@ freezes QGIS's main thread, and cannot be interrupted; a child process neither b
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -15,13 +16,15 @@ from pathlib import Path
 from .cancellable import Cancelled, ChildFailed, run_child
 from .interpreter import python_executable
 
-_CHILD = """import sys
+#: the child's last stderr line for an engine error: this mark, then [error class name, message] in JSON
+ERROR_MARK = "SEGEARTH_ERROR "
+_CHILD = f"""import json, sys
 from segearth_engine.api import export_graphs
 from segearth_engine.errors import SegEarthError
 try:
     export_graphs(sys.argv[1], sys.argv[2])
 except SegEarthError as exc:
-    sys.exit(str(exc))
+    sys.exit({ERROR_MARK!r} + json.dumps([type(exc).__name__, str(exc)]))
 """
 
 
@@ -34,12 +37,24 @@ def _child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
+def _engine_error(failure: ChildFailed) -> Exception:
+    """The engine error the child raised, as the same class with the same message, else a generic one."""
+    from segearth_engine import errors
+
+    last = str(failure)
+    if last.startswith(ERROR_MARK):
+        name, message = json.loads(last[len(ERROR_MARK):])
+        kind = getattr(errors, name, errors.SegEarthError)
+        return kind(message) if isinstance(kind, type) and issubclass(kind, errors.SegEarthError) else \
+            errors.SegEarthError(message)
+    return errors.ModelFilesError(f"the ONNX export failed: {last}")
+
+
 def export_missing_graphs(model_dir: str, is_cancelled: Callable[[], bool],
                           on_export: Callable[[], None] | None = None) -> bool:
     """Export the model's ONNX graphs in a child process if loading it would export them; True if it did.
     A cancel kills the child within a fraction of a second and removes what it left (raises Cancelled)."""
     from segearth_engine.api import graphs_to_export
-    from segearth_engine.errors import SegEarthError
 
     folder = graphs_to_export(model_dir)
     if folder is None:
@@ -56,5 +71,5 @@ def export_missing_graphs(model_dir: str, is_cancelled: Callable[[], bool],
                 shutil.rmtree(path, ignore_errors=True)
         raise
     except ChildFailed as exc:
-        raise SegEarthError(f"the ONNX export of {model_dir} failed: {exc}") from exc
+        raise _engine_error(exc) from exc
     return True

@@ -37,6 +37,7 @@ class SegmentTask(QgsTask):
         self.device = ""
         self.model_id = ""
         self.prepared = None  # the result layer's fields and features, made in the worker (layers.prepare_features)
+        self._marked_cancelled = False
         self.describeCancelled.connect(self._mark_cancelled)
 
     def _progress(self, fraction: float, stage: str = "") -> None:
@@ -60,9 +61,12 @@ class SegmentTask(QgsTask):
         return ok
 
     def _mark_cancelled(self) -> None:  # GUI thread
-        self.setDescription(tr("{} (cancelled)").format(self.description()))
+        if not self._marked_cancelled:
+            self._marked_cancelled = True
+            self.setDescription(tr("{} (cancelled)").format(self.description()))
 
     def _run_engine(self, job) -> bool:  # helper thread: asks `job`, never the task, which may be gone on cancel
+        from . import cancellable
         from .dependencies import EngineUnavailable, load_engine
         from .graph_export import export_missing_graphs
         from .native_libs import preload
@@ -93,7 +97,7 @@ class SegmentTask(QgsTask):
             multi_target = getattr(self.result, "answer", None) is not None
             self.prepared = prepare_features(list(self.result.features), multi_target)  # off the GUI thread
             return not job.cancelled()
-        except Cancelled:
+        except (Cancelled, cancellable.Cancelled):  # the engine's, or the export child's
             self.cancelled = True
         except SegEarthError as exc:
             self.error = str(exc)
@@ -106,6 +110,7 @@ class SegmentTask(QgsTask):
         if self.isCanceled():
             self.cancelled = True
             self.result = None
+            self._mark_cancelled()  # also when the cancel came after the engine's last step
         if not ok and self.error is None and not self.cancelled:
             self.cancelled = True  # QGIS terminated the task (cancel from the task manager)
         if self.on_done is not None:

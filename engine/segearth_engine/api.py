@@ -10,7 +10,8 @@ from pathlib import Path
 def graphs_to_export(model_dir: str | Path) -> Path | None:
     """The folder into which loading `model_dir` (Segmenter.from_pretrained, backend and device "auto") would first
     export its ONNX graphs, or None when they are there or no graphs are needed (onnxruntime missing: PyTorch runs
-    the whole model). Cheap unless the weights must be hashed (an unwritable folder without a manifest)."""
+    the whole model). Checks the files against the manifest first, as loading does (ModelFilesError). Cheap unless
+    the weights must be hashed (an unwritable folder without a manifest)."""
     import importlib.util
 
     from segearth_engine.models.r1.onnx_export import (
@@ -20,10 +21,12 @@ def graphs_to_export(model_dir: str | Path) -> Path | None:
         weights_fingerprint,
     )
     from segearth_engine.models.r2.config import is_r2_model_dir
+    from segearth_engine.weights.hub import check_manifest
 
     if importlib.util.find_spec("onnxruntime") is None:
         return None
     model_dir = Path(model_dir)
+    check_manifest(model_dir)
     folder = default_export_dir(model_dir, "")
     if (folder / ENCODER_FILE).is_file() and (folder / DECODER_FILE).is_file():
         return None
