@@ -67,20 +67,19 @@ class SegmentTask(QgsTask):
 
     def _run_engine(self, job) -> bool:  # helper thread: asks `job`, never the task, which may be gone on cancel
         from . import cancellable
-        from .dependencies import EngineUnavailable, load_engine
+        from .dependencies import EngineUnavailable
         from .graph_export import export_missing_graphs
-        from .native_libs import preload
+        from .heavy_imports import import_engine
 
-        preload()  # libtorch & co. loaded without the GIL: importing them would stall QGIS's main thread
+        job.progress(0.0, "loading model")
         try:
-            segmenter_module, pipeline = load_engine()
+            segmenter_module, pipeline = import_engine()  # without stalling QGIS's main thread
         except EngineUnavailable as exc:
             self.error = str(exc)
             return False
         from segearth_engine.errors import Cancelled, SegEarthError
 
         try:
-            job.progress(0.0, "loading model")
             if export_missing_graphs(self.request.model_dir, job.cancelled, lambda: job.progress(0.0, "exporting")):
                 job.progress(0.0, "loading model")
             segmenter = self.holder.get(self.request.model_dir, segmenter_module)

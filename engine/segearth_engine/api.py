@@ -48,3 +48,22 @@ def export_graphs(model_dir: str | Path, folder: str | Path) -> None:
         from segearth_engine.models.r1.onnx_export import export_onnx
 
         export_onnx(model_dir, folder, overwrite=True)
+
+
+# issue 16: the plugin imports what a model load needs before loading, in its worker thread with Python's cyclic
+# GC paused (a full collection over ~350,000 fresh objects holds the GIL and stalls QGIS's main thread).
+RUNTIME_MODULES = ("torch", "onnxruntime", "transformers", "segearth_engine.runtime.llm_precision",
+                   "segearth_engine.runtime.onnx_runtime", "segearth_engine.models.r1.prompt",
+                   "segearth_engine.models.r1.modeling.segearth_r1")
+
+
+def import_runtime() -> None:
+    """Import the modules that loading and running a model imports lazily (those installed: onnxruntime may be
+    missing), so that a caller can choose when and where that happens."""
+    import importlib
+    import importlib.util
+
+    for name in RUNTIME_MODULES:
+        if importlib.util.find_spec(name.split(".")[0]) is not None:
+            importlib.import_module(name)
+    from transformers import AutoTokenizer, PhiForCausalLM  # noqa: F401 - transformers imports these lazily

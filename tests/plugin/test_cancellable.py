@@ -66,7 +66,7 @@ def test_child_failure_carries_its_last_stderr_line():
 
 PRELOAD_PROBE = """
 import sys
-from segearth_qgis.native_libs import preload
+from segearth_qgis.heavy_imports import preload
 loaded = preload()
 maps = open('/proc/self/maps').read()
 print('torch' in sys.modules, 'libtorch_cpu' in maps, any(p.endswith('.so') for p in loaded))

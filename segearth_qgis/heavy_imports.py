@@ -1,14 +1,19 @@
-"""Load the heavy native libraries (libtorch, ONNX Runtime, tokenizers) before they are imported, without holding
-Python's GIL.
+"""The engine's heavy imports (torch, transformers, onnxruntime) in a worker thread without stalling QGIS's main
+thread, which needs Python's GIL to run any Python at all.
 
-Why: Python's import calls dlopen() with the GIL held, and the first dlopen of libtorch (hundreds of MB, thousands of
-static initialisers) takes 0.5-1 s, during which QGIS's main thread cannot run any Python: the whole UI stalls. A
-dlopen() called through ctypes releases the GIL, and the later import then finds the libraries already loaded.
-Best effort: on Windows, or when a library will not load, the import still does the work, as before.
+Two things hold the GIL for long during these imports:
+- dlopen(): Python's import calls it with the GIL held, and the first dlopen of libtorch (hundreds of MB, thousands
+  of static initialisers) takes 0.5-1 s. A dlopen() called through ctypes releases the GIL (`preload`), and the
+  import then finds the libraries loaded. Best effort: on Windows the import still does that work.
+- the cyclic garbage collector: the imports create ~350,000 objects, and every full collection scans them all with
+  the GIL held (40-170 ms each on a 2-core machine, growing as they pile up). It is paused during the imports and
+  their objects are frozen after (gc.freeze: modules, classes and functions live as long as QGIS), so that later
+  collections only scan what is new (`import_engine`).
 """
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import os
 import sys
@@ -61,3 +66,25 @@ def preload(packages=tuple(LIBRARIES)) -> list[str]:
                     if dlopen(str(path).encode(), flags):
                         loaded.append(str(path))
         return loaded
+
+
+def import_engine():
+    """(segmenter module, pipeline module), imported as described above; EngineUnavailable says what to install.
+    Call from a worker thread."""
+    from .dependencies import load_engine
+
+    first = "torch" not in sys.modules
+    preload()
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        modules = load_engine()
+        from segearth_engine.api import import_runtime
+
+        import_runtime()
+    finally:
+        if paused:
+            gc.enable()
+    if first:  # once: a later freeze would also freeze loaded models, whose cycles would then never be freed
+        gc.freeze()
+    return modules
