@@ -59,10 +59,16 @@ def _start(plugin, layer, model: Path):
     dock.follow_layer(layer)
     dock.question.setPlainText("where could a small plane land?")
     dock.model_panel.set_model_dir(str(model))
+    seen = {"stages": [], "status": None}
+    # stages as the dock shows them, recorded from before the task starts (it may reach one before run_request returns)
+    from segearth_qgis.dock import stage_text
+    from segearth_qgis.task import STAGES
+
+    names = {stage_text(stage): stage for stage in STAGES}
+    shown = dock.set_stage
+    dock.set_stage = lambda text: (seen["stages"].append(names.get(text, text)), shown(text))
     task = plugin.run_request(dock.build_request())
     assert task is not None, dock.stage.text()
-    seen = {"stages": [], "status": None}
-    task.stageChanged.connect(seen["stages"].append)
     task.statusChanged.connect(lambda status: seen.update(status=status))
     handler = task.on_done
 
