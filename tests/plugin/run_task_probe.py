@@ -4,7 +4,8 @@ because the first run is the one to measure: torch, transformers and onnxruntime
 
 Usage: python run_task_probe.py REPO RASTER MODEL ACTION
 ACTION: "run", or "cancel:STAGE:DELAY" (cancel DELAY seconds after the stage STAGE began).
-Prints one line "PROBE {json}": gaps [[start s, length ms, stage]], stages [[s, stage]], cancel latency, outcome.
+Prints one line "PROBE {json}": gaps [[start s, length ms, stage, ms waiting for a CPU]], the longest gap and the
+longest once the wait for a CPU is taken out (blocked: by the GIL or work on this thread), stages, outcome.
 """
 
 import json
@@ -44,14 +45,26 @@ heavy_before = [name for name in HEAVY if name in sys.modules]
 layers_before = len(QgsProject.instance().mapLayers())
 
 start = time.monotonic()
-state = {"stage": "starting", "last": start, "cancel_at": None, "done_at": None}
+state = {"stage": "starting", "last": start, "waited": 0.0, "cancel_at": None, "done_at": None}
 gaps, stages = [], []
+
+
+def runqueue_wait_s() -> float:
+    """Time this (GUI) thread has spent runnable but waiting for a CPU that other processes held (Linux)."""
+    try:
+        with open("/proc/thread-self/schedstat") as handle:
+            return int(handle.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def tick() -> None:
     now = time.monotonic()
+    waited = runqueue_wait_s()
     if now - state["last"] > 0.05:
-        gap = [round(state["last"] - start, 3), round(1000 * (now - state["last"])), state["stage"]]
+        # [start s, length ms, stage, ms of it spent waiting for a CPU: the machine's load, not a lock of ours]
+        gap = [round(state["last"] - start, 3), round(1000 * (now - state["last"])), state["stage"],
+               round(1000 * (waited - state["waited"]))]
         if os.environ.get("PROBE_STACKS"):  # where the other threads are now, just after the stall
             import threading
             import traceback
@@ -61,6 +74,7 @@ def tick() -> None:
                         for ident, frame in sys._current_frames().items() if ident != threading.get_ident()])
         gaps.append(gap)
     state["last"] = now
+    state["waited"] = waited
 
 
 def cancel() -> None:
@@ -78,6 +92,7 @@ def on_stage(stage: str) -> None:
             QTimer.singleShot(int(1000 * float(delay)), cancel)
 
 
+state["waited"] = runqueue_wait_s()
 timer = QTimer()
 timer.setInterval(TICK_MS)
 timer.timeout.connect(tick)
@@ -118,6 +133,7 @@ report = {
     "heavy_before": heavy_before,
     "gaps": gaps,
     "max_gap_ms": max([gap[1] for gap in gaps], default=0),
+    "max_blocked_ms": max([gap[1] - gap[3] for gap in gaps], default=0),
     "stages": stages,
     "seconds": round((state["done_at"] or time.monotonic()) - start, 3),
     "cancel_latency_s": round(state["done_at"] - cancel_at, 3) if cancel_at and state["done_at"] else None,
