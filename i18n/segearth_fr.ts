@@ -8,6 +8,14 @@
         <translation>chargement du modèle</translation>
     </message>
     <message>
+        <source>preparing the model (once)</source>
+        <translation>préparation du modèle (une seule fois)</translation>
+    </message>
+    <message>
+        <source>{} (cancelled)</source>
+        <translation>{} (annulé)</translation>
+    </message>
+    <message>
         <source>reading pixels</source>
         <translation>lecture des pixels</translation>
     </message>

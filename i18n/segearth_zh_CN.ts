@@ -8,6 +8,14 @@
         <translation>加载模型</translation>
     </message>
     <message>
+        <source>preparing the model (once)</source>
+        <translation>准备模型（仅一次）</translation>
+    </message>
+    <message>
+        <source>{} (cancelled)</source>
+        <translation>{}（已取消）</translation>
+    </message>
+    <message>
         <source>reading pixels</source>
         <translation>读取像素</translation>
     </message>

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 import platform
-import sys
+
+from .interpreter import describe_interpreter
 
 LIBRARIES = ("numpy", "torch", "onnxruntime", "transformers", "shapely", "rasterio", "qtpy", "segearth_engine")
 
@@ -56,7 +57,7 @@ def build_report(device: str = "", model: str = "") -> str:
         "SegEarth diagnostics",
         f"plugin: {read_metadata().get('version', '?')}",
         f"QGIS: {Qgis.QGIS_VERSION}",
-        f"Python: {sys.version.split()[0]} ({sys.executable})",
+        f"Python: {describe_interpreter()}",
         f"platform: {platform.platform()}",
         f"Qt: {_qt_version()}",
         f"GDAL (osgeo): {_gdal()}",

@@ -45,7 +45,8 @@ def _raster_filter():
 
 def stage_text(stage: str) -> str:
     """Engine stage names shown in the UI language."""
-    names = {"loading model": tr("loading model"), "reading": tr("reading pixels"), "encoding": tr("encoding"),
+    names = {"loading model": tr("loading model"), "exporting": tr("preparing the model (once)"),
+             "reading": tr("reading pixels"), "encoding": tr("encoding"),
              "reasoning": tr("reasoning"), "decoding": tr("decoding"), "vectorising": tr("vectorising")}
     return names.get(stage, stage)
 

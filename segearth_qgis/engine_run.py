@@ -44,17 +44,25 @@ def mode_refusal(info: ModelInfo, mode: str) -> str | None:
 
 def run_engine(request: PluginRequest, source, holder: ModelHolder, progress: Callable[[float, str], None],
                is_cancelled: Callable[[], bool], on_loaded: Callable[[object], None] | None = None) -> RunOutcome:
-    """One question on `source` (a RasterSource) with the holder's model for `request.model_dir`."""
-    from .dependencies import EngineUnavailable, load_engine
+    """One question on `source` (a RasterSource) with the holder's model for `request.model_dir`. The heavy imports
+    and a first ONNX export happen here too, in ways that keep QGIS's main thread responsive (heavy_imports.py) and
+    that a cancel ends at once (graph_export.py: the export runs in a child process)."""
+    from .cancellable import Cancelled as Abandoned
+    from .dependencies import EngineUnavailable
+    from .heavy_imports import import_engine
 
     outcome = RunOutcome()
+    progress(0.0, "loading model")
     try:
-        api = load_engine()
+        api = import_engine()
     except EngineUnavailable as exc:
         outcome.error = str(exc)
         return outcome
+    from .graph_export import export_missing_graphs
+
     try:
-        progress(0.0, "loading model")
+        if export_missing_graphs(request.model_dir, is_cancelled, lambda: progress(0.0, "exporting")):
+            progress(0.0, "loading model")
         segmenter = holder.get(request.model_dir)
         outcome.device, outcome.model_id = segmenter.device, segmenter.model_id
         if on_loaded is not None:
@@ -64,7 +72,7 @@ def run_engine(request: PluginRequest, source, holder: ModelHolder, progress: Ca
         outcome.result = api.segment_raster(source, segmenter, request.to_engine(api), progress=progress,
                                             is_cancelled=is_cancelled, cache=holder.cache())
         outcome.device = outcome.result.device or outcome.device
-    except api.Cancelled:
+    except (api.Cancelled, Abandoned):  # the engine's, or the export child's
         outcome.cancelled = True
     except api.SegEarthError as exc:
         outcome.error = str(exc)

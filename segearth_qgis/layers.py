@@ -106,20 +106,32 @@ def qgs_features(features: Iterable, fields: QgsFields,
     return out
 
 
+def prepare_features(features: list, multi_target: bool = False) -> tuple[list[QgsField], list[QgsFeature]]:
+    """The layer's fields and features from the engine's (geometry, attributes) pairs. No QObject is made, so a
+    worker thread can do this (thousands of geometries would otherwise stall the GUI thread)."""
+    fields = fields_for((attrs for _, attrs in features), multi_target=multi_target)
+    qgs_fields = QgsFields()
+    for field in fields:
+        qgs_fields.append(field)
+    return fields, qgs_features(features, qgs_fields)
+
+
 def build_result_layer(features: list, question: str, crs: QgsCoordinateReferenceSystem,
-                       info: dict[str, str] | None = None, targets: Sequence[str] | None = None) -> QgsVectorLayer:
+                       info: dict[str, str] | None = None, targets: Sequence[str] | None = None,
+                       prepared: tuple[list[QgsField], list[QgsFeature]] | None = None) -> QgsVectorLayer:
     """A memory MultiPolygon layer holding the engine's (geometry, attributes) pairs, styled and documented.
 
     `targets` (the phrases of a multi-target answer, in order) gives the layer the target fields and one style per
-    target, also for a target whose mask came out empty; None keeps SegEarth-R1's single style."""
+    target, also for a target whose mask came out empty; None keeps SegEarth-R1's single style. `prepared`:
+    prepare_features(features, ...) done beforehand in the worker thread."""
     info = dict(info or {})
     layer = QgsVectorLayer("MultiPolygon", layer_name(question), "memory")
     layer.setCrs(crs)
-    fields = fields_for((attrs for _, attrs in features), multi_target=targets is not None)
+    fields, out = prepared or prepare_features(features, multi_target=targets is not None)
     provider = layer.dataProvider()
     provider.addAttributes(fields)
     layer.updateFields()
-    provider.addFeatures(qgs_features(features, layer.fields()))
+    provider.addFeatures(out)
     layer.updateExtents()
     if targets is None:
         style_layer(layer)

@@ -94,6 +94,7 @@ class ModelHolder:
         self._cache = None
         self._cache_mb = cache_mb
         self._low_memory = low_memory
+        self._pending_drop: bool | None = None  # a drop asked for during a load: True with the cache
 
     @property
     def low_memory(self) -> bool:
@@ -101,11 +102,9 @@ class ModelHolder:
 
     def set_low_memory(self, enabled: bool) -> None:
         """Takes effect at the next load: the loaded model is dropped (cached features stay valid)."""
-        with self._lock:
-            if enabled != self._low_memory:
-                self._low_memory = enabled
-                self._segmenter = None
-                self._model_dir = None
+        if enabled != self._low_memory:
+            self._low_memory = enabled
+            self._drop(cache=False)
 
     @property
     def segmenter(self):
@@ -131,6 +130,8 @@ class ModelHolder:
         from segearth_engine.api import load_segmenter
 
         with self._lock:
+            if self._pending_drop is not None:  # asked for while a load (maybe an abandoned one) held the lock
+                self._apply_drop(self._pending_drop)
             if self._segmenter is None or self._model_dir != model_dir:
                 if self._model_dir != model_dir:
                     self._cache = None  # features of another model must not be reused
@@ -142,7 +143,22 @@ class ModelHolder:
             return self._segmenter
 
     def clear(self) -> None:
-        with self._lock:
-            self._segmenter = None
-            self._model_dir = None
+        self._drop(cache=True)
+
+    def _drop(self, cache: bool) -> None:
+        """Forget the loaded model (and the cache). Called on the GUI thread, so it never waits for a load in
+        progress, which can take minutes after a cancel abandoned it: the next get() drops it instead."""
+        if self._lock.acquire(blocking=False):
+            try:
+                self._apply_drop(cache)
+            finally:
+                self._lock.release()
+        else:
+            self._pending_drop = cache or bool(self._pending_drop)
+
+    def _apply_drop(self, cache: bool) -> None:
+        self._segmenter = None
+        self._model_dir = None
+        if cache:
             self._cache = None
+        self._pending_drop = None

@@ -251,7 +251,8 @@ class SegEarthPlugin:
                    "source layer": task.layer_name, "weights": "random test model" if info.state == "test" else "",
                    "answer": answer or "", "targets": "; ".join(targets or [])}
         crs = task.crs if task.crs.isValid() else QgsCoordinateReferenceSystem.fromWkt(result.crs_wkt)
-        layer = add_result_layer(build_result_layer(list(result.features), request.question, crs, details, targets))
+        layer = add_result_layer(build_result_layer(list(result.features), request.question, crs, details, targets,
+                                                    prepared=task.prepared))
         self.iface.addCustomActionForLayer(self.export_action, layer)
         self.last_result_layer = layer
         self.result_layers.append(layer.id())

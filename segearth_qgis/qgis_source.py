@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
 from qgis.core import QgsRasterDataProvider, QgsRasterLayer, QgsRectangle
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Qgis.DataType values -> numpy dtype names (Int8 appeared in QGIS 3.30)
 _DTYPES = {1: "uint8", 2: "uint16", 3: "int16", 4: "uint32", 5: "int32", 6: "float32", 7: "float64", 14: "int8"}
@@ -94,12 +97,16 @@ class QgisRasterSource:
 
     def _outside(self, window, rows: int, cols: int) -> np.ndarray:
         """Output pixels whose centre falls outside the raster (the provider pads those)."""
+        import numpy as np  # imported in the worker: numpy's first import would stall the GUI thread
+
         c = window.col_off + (np.arange(cols) + 0.5) * window.width / cols
         r = window.row_off + (np.arange(rows) + 0.5) * window.height / rows
         return ((r < 0) | (r >= self.height))[:, None] | ((c < 0) | (c >= self.width))[None, :]
 
     def _read_band(self, band: int, rect: QgsRectangle, rows: int, cols: int,
                    outside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
         from segearth_engine.api import InputError
 
         block = self._provider.block(band, rect, cols, rows)
@@ -124,6 +131,8 @@ class QgisRasterSource:
 
     def read(self, bands: Sequence[int], window, out_shape: tuple[int, int]) -> np.ma.MaskedArray:
         """Bands (1-based) of `window` resampled to `out_shape`; masked where nodata or outside the raster."""
+        import numpy as np
+
         rows, cols = int(out_shape[0]), int(out_shape[1])
         rect = self._rect(window)
         outside = self._outside(window, rows, cols)

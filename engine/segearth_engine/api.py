@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the names below, for type checkers and for the import-graph
         model_family,
         read_folder_config,
     )
+    from segearth_engine.models.prepare import export_graphs, graphs_to_export, import_runtime
     from segearth_engine.models.r1.config import ENGINE_CONFIG_KEY
     from segearth_engine.models.r2.config import is_r2_config
     from segearth_engine.models.r2.prompt import SEG_TOKEN
@@ -67,6 +68,7 @@ _WHERE = {
     "load_segmenter": "models.families", "model_family": "models.families", "family_of_config": "models.families",
     "is_test_config": "models.families", "read_folder_config": "models.families", "check_mode": "models.families",
     "VIEW_ONLY_MESSAGE": "models.families",
+    "graphs_to_export": "models.prepare", "export_graphs": "models.prepare", "import_runtime": "models.prepare",
     "R1": "models.families", "R2": "models.families", "FAMILIES": "models.families",
     "ENGINE_CONFIG_KEY": "models.r1.config", "is_r2_config": "models.r2.config", "SEG_TOKEN": "models.r2.prompt",
     "folder_max_new_tokens": "models.r2.segmenter", "PRECISIONS": "runtime.llm_precision",
@@ -89,7 +91,8 @@ __all__ = ["RUN_MODULES", "Cancelled", "InputError", "ModelFilesError", "OutputE
            "is_r2_config", "SEG_TOKEN", "folder_max_new_tokens", "PRECISIONS", "RELEASED_MODELS", "download_model",
            "resolve_model_dir", "SegmentationRequest", "SegmentationResult", "MODES", "TASKS", "EncodedImage",
            "MaskPrediction", "MultiTargetPrediction", "TargetMask", "FeatureCache", "RasterSource", "RasterioSource",
-           "write_vector", "write_mask_geotiff", "check_output", "output_kind", "SIDECAR_SUFFIX"]
+           "write_vector", "write_mask_geotiff", "check_output", "output_kind", "SIDECAR_SUFFIX",
+           "graphs_to_export", "export_graphs", "import_runtime"]
 
 
 def __getattr__(name: str) -> Any:
