@@ -110,10 +110,11 @@ def read_question_table(path: str | Path, crs: str | None = None) -> list[Questi
         raise InputError(f"{target}: no such question table")
     if target.suffix.lower() in (".csv", ".txt", ".tsv"):
         with target.open(newline="", encoding="utf-8-sig") as handle:
-            sample = handle.read(4096)
+            header = handle.readline()
             handle.seek(0)
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
-            return [row_from_record(n, record, None, crs) for n, record in enumerate(csv.DictReader(handle, dialect=dialect), 1)]
+            delimiter = max(",;\t", key=header.count)  # the header's most frequent separator
+            return [row_from_record(n, record, None, crs)
+                    for n, record in enumerate(csv.DictReader(handle, delimiter=delimiter), 1)]
     import fiona
     from shapely.geometry import shape
 
