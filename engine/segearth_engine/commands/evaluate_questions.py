@@ -103,7 +103,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--references", default=None, help="reference polygons (any vector file, any CRS)")
     p.add_argument("--reference-layer", default=None, help="layer of a multi-layer reference file (GeoPackage)")
     p.add_argument("--filter", default=None,
-                   help="attribute filter on the references for rows without ref_filter (OGR SQL, e.g. \"class = 'x'\")")
+                   help="attribute filter on the references for rows without ref_filter (OGR SQL: \"class = 'x'\")")
     p.add_argument("--crs", default=None, help="CRS of the table's extents (default: the table's, else the raster's)")
     p.add_argument("--mode", default="view", choices=("view", "tiled"))
     p.add_argument("--match-iou", type=float, default=0.5, help="IoU for a reference to count as matched")

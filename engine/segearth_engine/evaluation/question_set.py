@@ -259,8 +259,8 @@ def run_question_set(source, segmenter, rows: Sequence[QuestionRow], references:
         stage = f"row {index + 1}/{len(rows)}"
         report(index / total, stage)
         outcome = _run_row(source, segmenter, row, references, request_options, cache, match_iou, cancelled,
-                           lambda fraction, _stage="", i=index: report((i + min(max(fraction, 0.0), 1.0)) / total,
-                                                                       stage))
+                           lambda fraction, _stage="", i=index, text=stage: report(
+                               (i + min(max(fraction, 0.0), 1.0)) / total, text))
         if outcome.scores is not None:
             overall = outcome.scores.overall
             result.meter.add_areas(overall.intersection_m2, overall.union_m2)

@@ -5,10 +5,11 @@ The union scores use the same formula as `segearth eval` (earthreason.sample_iou
 are empty), so a mask rasterised from these polygons scores the same through IoUMeter.
 
 Matching rule (per feature): every answer polygon and every reference polygon, both clipped to the region, are
-paired by their IoU (plain I / U, no epsilon, so that IoU 0.5 exactly counts); pairs with IoU >= `match_iou` (0.5) are taken greedily, highest IoU first (ties: lower
-reference index, then lower answer index), each feature at most once. A reference so paired is "matched", one
-left over is "missed"; an answer polygon left over is a "false alarm". References wholly outside the region are
-not counted. Ratios whose denominator is empty are 1.0 when nothing was expected and nothing answered, else 0.0.
+paired by their IoU (plain I / U, no epsilon, so that IoU 0.5 exactly counts); pairs with IoU >= `match_iou` (0.5)
+are taken greedily, highest IoU first (ties: lower reference index, then lower answer index), each feature at most
+once. A reference so paired is "matched", one left over is "missed"; an answer polygon left over is a "false
+alarm". References wholly outside the region are not counted. Ratios whose denominator is empty are 1.0 when
+nothing was expected and nothing answered, else 0.0.
 """
 
 from __future__ import annotations
