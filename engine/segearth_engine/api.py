@@ -9,6 +9,7 @@ from segearth_engine.evaluation.question_set import (  # noqa: E402, F401
     QuestionSetResult,
     RowOutcome,
     row_from_record,
+    row_region,
     run_question_set,
 )
 from segearth_engine.evaluation.vector_scores import (  # noqa: E402, F401

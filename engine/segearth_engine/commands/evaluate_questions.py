@@ -20,18 +20,6 @@ def _fmt(value) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
-def _row_line(outcome) -> str:
-    row = outcome.row
-    if outcome.error:
-        return f"row {row.row_id}: FAILED, skipped: {outcome.error}"
-    text = f"row {row.row_id}: {len(outcome.features)} polygons"
-    if outcome.scores is not None:
-        s = outcome.scores.summary()
-        text += (f", IoU {_fmt(s['iou'])}, precision {_fmt(s['precision'])}, recall {_fmt(s['recall'])}, "
-                 f"F1 {_fmt(s['f1'])}, {s['matched']} matched, {s['missed']} missed, {s['false_alarms']} false alarms")
-    return text
-
-
 def write_row_scores(path: str, outcomes, overwrite: bool = False) -> None:
     """The per-row score table as CSV (one line per row, failed rows with their reason)."""
     from pathlib import Path
@@ -69,7 +57,7 @@ def _run(args: argparse.Namespace) -> int:
         rows = replace_crs(read_question_table(args.table, args.crs), source.crs_wkt)
         if not rows:
             raise InputError(f"{args.table} has no rows")
-        on_row = None if args.quiet else (lambda _i, outcome: print(_row_line(outcome), flush=True))
+        on_row = None if args.quiet else (lambda _i, outcome: print(outcome.describe(), flush=True))
         result = run_question_set(source, segmenter, rows, references, match_iou=args.match_iou, on_row=on_row,
                                   mode=args.mode)
     summary = {**result.summary(), "model": segmenter.model_id, "device": segmenter.device,

@@ -192,6 +192,18 @@ class RowOutcome:
     def ok(self) -> bool:
         return self.error is None
 
+    def describe(self) -> str:
+        """One line for a log: polygons and scores, or why the row was skipped."""
+        if self.error:
+            return f"row {self.row.row_id}: FAILED, skipped: {self.error}"
+        text = f"row {self.row.row_id}: {len(self.features)} polygons"
+        if self.scores is not None:
+            s = self.scores.summary()
+            text += (f", IoU {s['iou']:.4f}, precision {s['precision']:.4f}, recall {s['recall']:.4f}, "
+                     f"F1 {s['f1']:.4f}, {s['matched']} matched, {s['missed']} missed, "
+                     f"{s['false_alarms']} false alarms")
+        return text
+
     def attributes(self) -> dict:
         """One row of the per-row score table."""
         attrs = {"row_id": self.row.row_id, "question": self.row.question, "task": self.row.task,
