@@ -192,7 +192,7 @@ class AnswerQuestionSet(QgsProcessingAlgorithm):
         refs = None
         if references is not None:
             refs = QgisReferences(references, raster.crs(), context.transformContext(),
-                                  self.parameterAsExpression(parameters, self.FILTER, context) or None)
+                                  self.parameterAsString(parameters, self.FILTER, context).strip() or None)
 
         def on_row(_index: int, outcome) -> None:
             if outcome.ok:

@@ -107,7 +107,7 @@ class ScoreAgainstReference(QgsProcessingAlgorithm):
             raise QgsProcessingException(tr("An answer layer and a reference layer are required"))
         crs = answers.sourceCrs() if answers.sourceCrs().isValid() else references.sourceCrs()
         rect = self.parameterAsExtent(parameters, self.EXTENT, context, crs) if parameters.get(self.EXTENT) else None
-        expression = self.parameterAsExpression(parameters, self.FILTER, context) or None
+        expression = self.parameterAsString(parameters, self.FILTER, context).strip() or None
         try:
             scores = score_sources(answers, references, crs, context.transformContext(), rect, expression,
                                    self.parameterAsDouble(parameters, self.MATCH_IOU, context), feedback.isCanceled)
