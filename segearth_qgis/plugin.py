@@ -96,7 +96,12 @@ class SegEarthPlugin:
             kind = Qgis.LayerType.Vector
         self.iface.addCustomActionForLayerType(self.export_action, "", kind, False)
 
+    def initProcessing(self) -> None:  # noqa: N802 - QGIS API: qgis_process loads only the Processing side
+        self._register_processing()
+
     def _register_processing(self) -> None:
+        if self.provider is not None:
+            return
         try:
             from .processing_provider import SegEarthProvider
 
