@@ -42,7 +42,7 @@ def crs_wkt(crs: QgsCoordinateReferenceSystem) -> str:
 
         return crs.toWkt(Qgis.CrsWktVariant.Preferred)  # QGIS >= 3.36
     except AttributeError:
-        return crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED)
+        return crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT_PREFERRED)
 
 
 def to_shapely(geometry: QgsGeometry):
@@ -55,7 +55,7 @@ def check_expression(expression: str | None) -> None:
     if expression:
         parsed = QgsExpression(expression)
         if parsed.hasParserError():
-            raise ScoringError(tr("Reference filter {!r}: {}").format(expression, parsed.parserErrorString()))
+            raise ScoringError(tr("Reference filter {}: {}").format(repr(expression), parsed.parserErrorString()))
 
 
 def source_geometries(source, crs: QgsCoordinateReferenceSystem, transform_context, rect: QgsRectangle | None = None,
