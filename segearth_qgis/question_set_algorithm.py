@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsFeature,
     QgsFeatureSink,
     QgsFields,
-    QgsGeometry,
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
@@ -25,11 +23,12 @@ from qgis.core import (
 )
 from qtpy.QtGui import QIcon
 
-from .layers import _field_type, _plain, fields_for
+from .layers import _plain, fields_for
 from .model_manager import ModelHolder, inspect_model_dir
 from .paths import resource
 from .request import MODES
 from .score_algorithm import multipolygon_type
+from .scoring import qgs_feature, typed_fields
 from .translation import tr
 
 #: the per-row score table's fields, typed by example (names fit a Shapefile)
@@ -85,26 +84,6 @@ class QgisReferences:
                                      row.reference_filter or self.default_filter)
         except ScoringError as exc:
             raise InputError(str(exc)) from exc
-
-
-def _fields(spec: dict) -> QgsFields:
-    from qgis.core import QgsField
-
-    fields = QgsFields()
-    for name, example in spec.items():
-        fields.append(QgsField(name, _field_type(example)))
-    return fields
-
-
-def _feature(fields: QgsFields, geometry, attrs: dict) -> QgsFeature:
-    feature = QgsFeature(fields)
-    if geometry is not None:
-        geom = QgsGeometry()
-        geom.fromWkb(geometry.wkb)
-        geom.convertToMultiType()
-        feature.setGeometry(geom)
-    feature.setAttributes([_plain(attrs.get(name)) for name in fields.names()])
-    return feature
 
 
 class AnswerQuestionSet(QgsProcessingAlgorithm):
@@ -239,10 +218,10 @@ class AnswerQuestionSet(QgsProcessingAlgorithm):
                                                 raster_crs)
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        sink.addFeatures([_feature(fields, geometry, attrs) for geometry, attrs in answers],
+        sink.addFeatures([qgs_feature(fields, geometry, attrs) for geometry, attrs in answers],
                          QgsFeatureSink.Flag.FastInsert)
         outputs = {self.OUTPUT: answers_id}
-        score_fields = _fields(ROW_FIELDS)
+        score_fields = typed_fields(ROW_FIELDS)
         scores, scores_id = self.parameterAsSink(parameters, self.SCORES, context, score_fields, multipolygon_type(),
                                                  raster_crs)
         if scores is not None:
@@ -250,7 +229,7 @@ class AnswerQuestionSet(QgsProcessingAlgorithm):
             features = []
             for outcome in result.rows:
                 region = row_region(outcome.row, crs_wkt) if outcome.row.extent is not None else None
-                features.append(_feature(score_fields, region, outcome.attributes()))
+                features.append(qgs_feature(score_fields, region, outcome.attributes()))
             scores.addFeatures(features, QgsFeatureSink.Flag.FastInsert)
             outputs[self.SCORES] = scores_id
         return outputs

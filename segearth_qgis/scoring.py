@@ -102,25 +102,32 @@ def score_sources(answers, references, crs: QgsCoordinateReferenceSystem, transf
                             answer_ids=[i for i, _ in answer_items], reference_ids=[i for i, _ in reference_items])
 
 
-def outcome_fields() -> QgsFields:
-    fields = QgsFields()
-    for name, example in OUTCOME_FIELDS.items():
-        fields.append(QgsField(name, _field_type(example)))
-    return fields
-
-
-def outcome_features(scores, fields: QgsFields) -> list[QgsFeature]:
-    names = fields.names()
-    out = []
-    for geometry, attrs in scores.table():
-        feature = QgsFeature(fields)
+def qgs_feature(fields: QgsFields, geometry, attrs: dict) -> QgsFeature:
+    """A QgsFeature of `fields` from a shapely geometry (None: no geometry) and an attribute dict."""
+    feature = QgsFeature(fields)
+    if geometry is not None:
         geom = QgsGeometry()
         geom.fromWkb(geometry.wkb)
         geom.convertToMultiType()
         feature.setGeometry(geom)
-        feature.setAttributes([_plain(attrs.get(name)) for name in names])
-        out.append(feature)
-    return out
+    feature.setAttributes([_plain(attrs.get(name)) for name in fields.names()])
+    return feature
+
+
+def typed_fields(spec: dict) -> QgsFields:
+    """QgsFields from {name: example value}."""
+    fields = QgsFields()
+    for name, example in spec.items():
+        fields.append(QgsField(name, _field_type(example)))
+    return fields
+
+
+def outcome_fields() -> QgsFields:
+    return typed_fields(OUTCOME_FIELDS)
+
+
+def outcome_features(scores, fields: QgsFields) -> list[QgsFeature]:
+    return [qgs_feature(fields, geometry, attrs) for geometry, attrs in scores.table()]
 
 
 def style_outcomes(layer: QgsVectorLayer) -> None:

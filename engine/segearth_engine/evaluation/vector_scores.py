@@ -14,6 +14,7 @@ nothing was expected and nothing answered, else 0.0.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -153,23 +154,39 @@ def _area(area_of: Callable[[object], float], geometry) -> float:
     return 0.0 if geometry is None or geometry.is_empty else float(area_of(geometry))
 
 
-def _boxes_meet(a: tuple, b: tuple) -> bool:
-    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+def _candidates(answers: list) -> Callable[[object], list[int]]:
+    """A function reference -> indices of the answers whose bounding boxes meet it (an STR tree; shapely 2 returns
+    indices from a query, shapely 1.8 the geometries themselves)."""
+    from shapely.strtree import STRtree
+
+    present = [j for j, a in enumerate(answers) if a is not None]
+    if not present:
+        return lambda _ref: []
+    shapes = [answers[j] for j in present]
+    with warnings.catch_warnings():  # shapely 1.8 warns that 2.0's STRtree differs: both are handled below
+        warnings.simplefilter("ignore")
+        tree = STRtree(shapes)
+    by_id = {id(shape): j for shape, j in zip(shapes, present, strict=True)}
+
+    def query(ref) -> list[int]:
+        hits = tree.query(ref)
+        return sorted(present[int(h)] if not hasattr(h, "geom_type") else by_id[id(h)] for h in hits)
+
+    return query
 
 
 def _pair_ious(area_of, refs: list, ref_areas: list[float], answers: list,
                answer_areas: list[float]) -> dict[tuple[int, int], float]:
-    """IoU of every overlapping (reference, answer) pair (bounding boxes first, then the shapes)."""
-    answer_boxes = [a.bounds if a is not None else None for a in answers]
+    """IoU of every overlapping (reference, answer) pair."""
+    candidates = _candidates(answers)
     ious = {}
     for i, ref in enumerate(refs):
         if ref is None:
             continue
-        ref_box = ref.bounds
-        for j, answer in enumerate(answers):
-            if answer is None or not _boxes_meet(ref_box, answer_boxes[j]) or not ref.intersects(answer):
+        for j in candidates(ref):
+            if not ref.intersects(answers[j]):
                 continue
-            inter = _area(area_of, polygonal(ref.intersection(answer)))
+            inter = _area(area_of, polygonal(ref.intersection(answers[j])))
             if inter > 0:
                 ious[(i, j)] = sample_iou(inter, ref_areas[i] + answer_areas[j] - inter, 0.0)
     return ious
