@@ -175,10 +175,9 @@ def _candidates(answers: list) -> Callable[[object], list[int]]:
     return query
 
 
-def _pair_ious(area_of, refs: list, ref_areas: list[float], answers: list,
-               answer_areas: list[float]) -> dict[tuple[int, int], float]:
+def _pair_ious(area_of, refs: list, ref_areas: list[float], answers: list, answer_areas: list[float],
+               candidates: Callable[[object], list[int]]) -> dict[tuple[int, int], float]:
     """IoU of every overlapping (reference, answer) pair."""
-    candidates = _candidates(answers)
     ious = {}
     for i, ref in enumerate(refs):
         if ref is None:
@@ -210,7 +209,8 @@ def score_geometries(answers: Sequence, references: Sequence, crs_wkt: str, regi
 
     ref_areas = [_area(area_of, s) for s in ref_shapes]
     answer_areas = [_area(area_of, s) for s in answer_shapes]
-    ious = _pair_ious(area_of, ref_shapes, ref_areas, answer_shapes, answer_areas)
+    candidates = _candidates(answer_shapes)
+    ious = _pair_ious(area_of, ref_shapes, ref_areas, answer_shapes, answer_areas, candidates)
     ref_match: dict[int, int] = {}
     answer_match: dict[int, int] = {}
     for (i, j), iou in sorted(ious.items(), key=lambda item: (-item[1], item[0])):
@@ -221,9 +221,9 @@ def score_geometries(answers: Sequence, references: Sequence, crs_wkt: str, regi
     for i, shape in enumerate(ref_shapes):
         if shape is None or ref_areas[i] == 0:
             continue  # outside the region
-        covered = 0.0
-        if answer_union is not None:
-            covered = min(_area(area_of, polygonal(shape.intersection(answer_union))) / ref_areas[i], 1.0)
+        near = _union([answer_shapes[j] for j in candidates(shape)])  # the answers' union, where it can matter
+        covered = 0.0 if near is None else min(
+            _area(area_of, polygonal(shape.intersection(near))) / ref_areas[i], 1.0)
         if i in ref_match:
             j = ref_match[i]
             outcomes.append(FeatureOutcome(MATCHED, shape, ref_areas[i], ious[(i, j)], reference_ids[i],
