@@ -21,9 +21,9 @@ from pathlib import Path
 from segearth_engine.errors import Cancelled, InputError, SegEarthError
 from segearth_engine.evaluation.earthreason import IoUMeter
 from segearth_engine.evaluation.vector_scores import MATCH_IOU, VectorScores, score_geometries
+from segearth_engine.types import TASKS
 
 BBOX_COLUMNS = (("minx", "miny", "maxx", "maxy"), ("xmin", "ymin", "xmax", "ymax"))
-TASKS = ("reasoning", "referring")
 # references(row, crs_wkt, region) -> [(reference id, shapely geometry in crs_wkt)], or None when the row has none
 References = Callable[["QuestionRow", str, object], list[tuple[object, object]] | None]
 
