@@ -539,5 +539,205 @@
         <source>pip finished but the folder could not be put in place: {}</source>
         <translation>pip a terminé mais le dossier n&apos;a pas pu être mis en place : {}</translation>
     </message>
+    <message>
+        <source>Install dependencies</source>
+        <translation>Installer les dépendances</translation>
+    </message>
+    <message>
+        <source>All dependencies are installed</source>
+        <translation>Toutes les dépendances sont installées</translation>
+    </message>
+    <message>
+        <source>SegEarth install</source>
+        <translation>Installation SegEarth</translation>
+    </message>
+    <message>
+        <source>Run this command? Packages go to a private folder; QGIS's numpy and GDAL are not touched.
+
+{}</source>
+        <translation>Lancer cette commande ? Les paquets vont dans un dossier privé ; numpy et GDAL de QGIS ne sont pas modifiés.
+
+{}</translation>
+    </message>
+    <message>
+        <source>Dependencies installed; restart QGIS to use them</source>
+        <translation>Dépendances installées ; redémarrez QGIS pour les utiliser</translation>
+    </message>
+    <message>
+        <source>The SegEarth engine is not installed. Install it with: {}</source>
+        <translation>Le moteur SegEarth n'est pas installé. Installez-le avec : {}</translation>
+    </message>
+    <message>
+        <source>SegEarth cannot start: {}. Install it with: {}</source>
+        <translation>SegEarth ne peut pas démarrer : {}. Installez-le avec : {}</translation>
+    </message>
+    <message>
+        <source>A raster layer and a question table are required</source>
+        <translation>Une couche raster et une table de questions sont requises</translation>
+    </message>
+    <message>
+        <source>An answer layer and a reference layer are required</source>
+        <translation>Une couche de réponses et une couche de référence sont requises</translation>
+    </message>
+    <message>
+        <source>Answer a question set</source>
+        <translation>Répondre à un jeu de questions</translation>
+    </message>
+    <message>
+        <source>Answer layer</source>
+        <translation>Couche de réponses</translation>
+    </message>
+    <message>
+        <source>Answers</source>
+        <translation>Réponses</translation>
+    </message>
+    <message>
+        <source>Asks every row of a table (CSV or any vector layer) its question on the raster: columns id, question, task (reasoning or referring), ref_filter (a filter expression on the reference layer), and the extent as the row's geometry, a wkt column or minx, miny, maxx, maxy (in the table's CRS, else the raster's). All answers go to one layer with the row id. With reference polygons each row is scored inside its extent (IoU, precision, recall, F1, matched / missed / false alarms) and gIoU / cIoU are given over the scored rows. Rows on the same extent share one encoding; a row that fails is reported and skipped.</source>
+        <translation>Pose à chaque ligne d'une table (CSV ou toute couche vecteur) sa question sur le raster : colonnes id, question, task (reasoning ou referring), ref_filter (une expression de filtre sur la couche de référence), et l'emprise comme géométrie de la ligne, colonne wkt ou minx, miny, maxx, maxy (dans le SCR de la table, sinon celui du raster). Toutes les réponses vont dans une seule couche avec l'identifiant de ligne. Avec des polygones de référence, chaque ligne est évaluée dans son emprise (IoU, précision, rappel, F1, correspondances / manqués / fausses alertes) et gIoU / cIoU sont donnés sur les lignes évaluées. Les lignes sur la même emprise partagent un encodage ; une ligne en échec est signalée et ignorée.</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Annulé</translation>
+    </message>
+    <message>
+        <source>Choose a reference polygon layer first</source>
+        <translation>Choisissez d'abord une couche de polygones de référence</translation>
+    </message>
+    <message>
+        <source>Extent (empty: everywhere)</source>
+        <translation>Emprise (vide : partout)</translation>
+    </message>
+    <message>
+        <source>False alarm (answer)</source>
+        <translation>Fausse alerte (réponse)</translation>
+    </message>
+    <message>
+        <source>IoU {iou:.3f}, precision {precision:.3f}, recall {recall:.3f}, F1 {f1:.3f}
+answer {answer:.0f} m², reference {reference:.0f} m², overlap {overlap:.0f} m²
+{references} references: {matched} matched, {missed} missed; {false_alarms} false alarms (match: IoU ≥ {match_iou:g})</source>
+        <translation>IoU {iou:.3f}, précision {precision:.3f}, rappel {recall:.3f}, F1 {f1:.3f}
+réponse {answer:.0f} m², référence {reference:.0f} m², recouvrement {overlap:.0f} m²
+{references} références : {matched} trouvées, {missed} manquées ; {false_alarms} fausses alertes (correspondance : IoU ≥ {match_iou:g})</translation>
+    </message>
+    <message>
+        <source>IoU, precision, recall and F1 of the selected result layer (or the last one) against the reference polygons, inside the extent the question was asked on</source>
+        <translation>IoU, précision, rappel et F1 de la couche de résultat sélectionnée (ou de la dernière) par rapport aux polygones de référence, dans l'emprise sur laquelle la question a été posée</translation>
+    </message>
+    <message>
+        <source>Match IoU</source>
+        <translation>IoU de correspondance</translation>
+    </message>
+    <message>
+        <source>Matched reference</source>
+        <translation>Référence trouvée</translation>
+    </message>
+    <message>
+        <source>Matched, missed and false alarms</source>
+        <translation>Trouvées, manquées et fausses alertes</translation>
+    </message>
+    <message>
+        <source>Measures how well answer polygons (a SegEarth result or any polygon layer) agree with reference polygons within an extent: IoU, precision, recall and F1 of the union areas (m², geodesic in geographic CRSs), computed as `segearth eval` computes IoU. Each reference is matched one-to-one to an answer polygon when their IoU reaches the match IoU (greedy, highest IoU first); unmatched references are 'missed', unmatched answer polygons 'false_alarm'. Layers may be in any CRS; scores are measured in the answer layer's CRS.</source>
+        <translation>Mesure l'accord entre des polygones de réponse (un résultat SegEarth ou toute couche de polygones) et des polygones de référence dans une emprise : IoU, précision, rappel et F1 des surfaces réunies (m², géodésiques dans les SCR géographiques), calculés comme `segearth eval` calcule l'IoU. Chaque référence est associée à un seul polygone de réponse quand leur IoU atteint l'IoU de correspondance (glouton, IoU la plus haute d'abord) ; les références non associées sont « missed », les polygones de réponse non associés « false_alarm ». Les couches peuvent être dans n'importe quel SCR ; les mesures se font dans le SCR de la couche de réponses.</translation>
+    </message>
+    <message>
+        <source>Missed reference</source>
+        <translation>Référence manquée</translation>
+    </message>
+    <message>
+        <source>Model {} on {}; {} rows</source>
+        <translation>Modèle {} sur {} ; {} lignes</translation>
+    </message>
+    <message>
+        <source>Per-row scores</source>
+        <translation>Scores par ligne</translation>
+    </message>
+    <message>
+        <source>Question table</source>
+        <translation>Table de questions</translation>
+    </message>
+    <message>
+        <source>Reference filter</source>
+        <translation>Filtre sur la référence</translation>
+    </message>
+    <message>
+        <source>Reference filter for rows without ref_filter</source>
+        <translation>Filtre sur la référence pour les lignes sans ref_filter</translation>
+    </message>
+    <message>
+        <source>Reference filter {}: {}</source>
+        <translation>Filtre sur la référence {} : {}</translation>
+    </message>
+    <message>
+        <source>Reference polygons</source>
+        <translation>Polygones de référence</translation>
+    </message>
+    <message>
+        <source>Reference polygons (any CRS) to score the selected result against</source>
+        <translation>Polygones de référence (tout SCR) auxquels comparer le résultat sélectionné</translation>
+    </message>
+    <message>
+        <source>Rows</source>
+        <translation>Lignes</translation>
+    </message>
+    <message>
+        <source>Rows answered</source>
+        <translation>Lignes répondues</translation>
+    </message>
+    <message>
+        <source>Rows failed</source>
+        <translation>Lignes en échec</translation>
+    </message>
+    <message>
+        <source>Rows scored</source>
+        <translation>Lignes évaluées</translation>
+    </message>
+    <message>
+        <source>Score against reference</source>
+        <translation>Évaluer par rapport à une référence</translation>
+    </message>
+    <message>
+        <source>Scores of {} against {}</source>
+        <translation>Scores de {} par rapport à {}</translation>
+    </message>
+    <message>
+        <source>Scoring failed: {}</source>
+        <translation>Échec de l'évaluation : {}</translation>
+    </message>
+    <message>
+        <source>Scoring…</source>
+        <translation>Évaluation…</translation>
+    </message>
+    <message>
+        <source>SegEarth scoring</source>
+        <translation>Évaluation SegEarth</translation>
+    </message>
+    <message>
+        <source>Select a SegEarth result layer to score</source>
+        <translation>Sélectionnez une couche de résultat SegEarth à évaluer</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>Résumé</translation>
+    </message>
+    <message>
+        <source>The SegEarth engine cannot be imported: {}</source>
+        <translation>Le moteur SegEarth ne peut pas être importé : {}</translation>
+    </message>
+    <message>
+        <source>The answer layer has no valid CRS: areas cannot be measured</source>
+        <translation>La couche de réponses n'a pas de SCR valide : les surfaces ne peuvent pas être mesurées</translation>
+    </message>
+    <message>
+        <source>The question table has no rows</source>
+        <translation>La table de questions n'a aucune ligne</translation>
+    </message>
+    <message>
+        <source>gIoU {:.4f}, cIoU {:.4f} over {} scored rows</source>
+        <translation>gIoU {:.4f}, cIoU {:.4f} sur {} lignes évaluées</translation>
+    </message>
+    <message>
+        <source>{} of {} rows answered, {} failed; {} encodings</source>
+        <translation>{} lignes sur {} répondues, {} en échec ; {} encodages</translation>
+    </message>
 </context>
 </TS>

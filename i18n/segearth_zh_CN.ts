@@ -539,5 +539,205 @@
         <source>pip finished but the folder could not be put in place: {}</source>
         <translation>pip 已完成，但文件夹无法就位：{}</translation>
     </message>
+    <message>
+        <source>Install dependencies</source>
+        <translation>安装依赖</translation>
+    </message>
+    <message>
+        <source>All dependencies are installed</source>
+        <translation>所有依赖均已安装</translation>
+    </message>
+    <message>
+        <source>SegEarth install</source>
+        <translation>SegEarth 安装</translation>
+    </message>
+    <message>
+        <source>Run this command? Packages go to a private folder; QGIS's numpy and GDAL are not touched.
+
+{}</source>
+        <translation>运行以下命令？软件包将安装到私有文件夹；不会改动 QGIS 的 numpy 和 GDAL。
+
+{}</translation>
+    </message>
+    <message>
+        <source>Dependencies installed; restart QGIS to use them</source>
+        <translation>依赖已安装；请重启 QGIS 以使用</translation>
+    </message>
+    <message>
+        <source>The SegEarth engine is not installed. Install it with: {}</source>
+        <translation>未安装 SegEarth 引擎。安装命令：{}</translation>
+    </message>
+    <message>
+        <source>SegEarth cannot start: {}. Install it with: {}</source>
+        <translation>SegEarth 无法启动：{}。请用以下命令安装：{}</translation>
+    </message>
+    <message>
+        <source>A raster layer and a question table are required</source>
+        <translation>需要一个栅格图层和一个问题表</translation>
+    </message>
+    <message>
+        <source>An answer layer and a reference layer are required</source>
+        <translation>需要一个答案图层和一个参考图层</translation>
+    </message>
+    <message>
+        <source>Answer a question set</source>
+        <translation>回答问题集</translation>
+    </message>
+    <message>
+        <source>Answer layer</source>
+        <translation>答案图层</translation>
+    </message>
+    <message>
+        <source>Answers</source>
+        <translation>答案</translation>
+    </message>
+    <message>
+        <source>Asks every row of a table (CSV or any vector layer) its question on the raster: columns id, question, task (reasoning or referring), ref_filter (a filter expression on the reference layer), and the extent as the row's geometry, a wkt column or minx, miny, maxx, maxy (in the table's CRS, else the raster's). All answers go to one layer with the row id. With reference polygons each row is scored inside its extent (IoU, precision, recall, F1, matched / missed / false alarms) and gIoU / cIoU are given over the scored rows. Rows on the same extent share one encoding; a row that fails is reported and skipped.</source>
+        <translation>在栅格上逐行提问表格（CSV 或任意矢量图层）中的问题：列 id、question、task（reasoning 或 referring）、ref_filter（参考图层上的过滤表达式），范围取该行的几何、wkt 列或 minx、miny、maxx、maxy（使用表格的坐标参考系，否则使用栅格的）。所有答案写入同一个图层并带有行号。给出参考多边形时，每行在其范围内评分（IoU、精确率、召回率、F1、匹配 / 漏检 / 误报），并给出已评分行的 gIoU / cIoU。同一范围的行共用一次编码；失败的行会被报告并跳过。</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Choose a reference polygon layer first</source>
+        <translation>请先选择一个参考多边形图层</translation>
+    </message>
+    <message>
+        <source>Extent (empty: everywhere)</source>
+        <translation>范围（留空：全部）</translation>
+    </message>
+    <message>
+        <source>False alarm (answer)</source>
+        <translation>误报（答案）</translation>
+    </message>
+    <message>
+        <source>IoU {iou:.3f}, precision {precision:.3f}, recall {recall:.3f}, F1 {f1:.3f}
+answer {answer:.0f} m², reference {reference:.0f} m², overlap {overlap:.0f} m²
+{references} references: {matched} matched, {missed} missed; {false_alarms} false alarms (match: IoU ≥ {match_iou:g})</source>
+        <translation>IoU {iou:.3f}，精确率 {precision:.3f}，召回率 {recall:.3f}，F1 {f1:.3f}
+答案 {answer:.0f} m²，参考 {reference:.0f} m²，重叠 {overlap:.0f} m²
+{references} 个参考：{matched} 个匹配，{missed} 个漏检；{false_alarms} 个误报（匹配：IoU ≥ {match_iou:g}）</translation>
+    </message>
+    <message>
+        <source>IoU, precision, recall and F1 of the selected result layer (or the last one) against the reference polygons, inside the extent the question was asked on</source>
+        <translation>所选结果图层（或最近一个）相对参考多边形的 IoU、精确率、召回率和 F1，在提问时的范围内计算</translation>
+    </message>
+    <message>
+        <source>Match IoU</source>
+        <translation>匹配 IoU</translation>
+    </message>
+    <message>
+        <source>Matched reference</source>
+        <translation>已匹配的参考</translation>
+    </message>
+    <message>
+        <source>Matched, missed and false alarms</source>
+        <translation>匹配、漏检与误报</translation>
+    </message>
+    <message>
+        <source>Measures how well answer polygons (a SegEarth result or any polygon layer) agree with reference polygons within an extent: IoU, precision, recall and F1 of the union areas (m², geodesic in geographic CRSs), computed as `segearth eval` computes IoU. Each reference is matched one-to-one to an answer polygon when their IoU reaches the match IoU (greedy, highest IoU first); unmatched references are 'missed', unmatched answer polygons 'false_alarm'. Layers may be in any CRS; scores are measured in the answer layer's CRS.</source>
+        <translation>衡量答案多边形（SegEarth 结果或任意多边形图层）与参考多边形在某一范围内的一致程度：并集面积的 IoU、精确率、召回率和 F1（m²，地理坐标系中按大地测量计算），IoU 的算法与 `segearth eval` 相同。当参考与某个答案多边形的 IoU 达到匹配 IoU 时，二者一对一匹配（贪心，IoU 最高者优先）；未匹配的参考为 'missed'，未匹配的答案多边形为 'false_alarm'。图层可以使用任意坐标参考系；在答案图层的坐标参考系中度量。</translation>
+    </message>
+    <message>
+        <source>Missed reference</source>
+        <translation>漏检的参考</translation>
+    </message>
+    <message>
+        <source>Model {} on {}; {} rows</source>
+        <translation>模型 {}，设备 {}；{} 行</translation>
+    </message>
+    <message>
+        <source>Per-row scores</source>
+        <translation>逐行得分</translation>
+    </message>
+    <message>
+        <source>Question table</source>
+        <translation>问题表</translation>
+    </message>
+    <message>
+        <source>Reference filter</source>
+        <translation>参考过滤条件</translation>
+    </message>
+    <message>
+        <source>Reference filter for rows without ref_filter</source>
+        <translation>无 ref_filter 的行使用的参考过滤条件</translation>
+    </message>
+    <message>
+        <source>Reference filter {}: {}</source>
+        <translation>参考过滤条件 {}：{}</translation>
+    </message>
+    <message>
+        <source>Reference polygons</source>
+        <translation>参考多边形</translation>
+    </message>
+    <message>
+        <source>Reference polygons (any CRS) to score the selected result against</source>
+        <translation>用于评估所选结果的参考多边形（任意坐标参考系）</translation>
+    </message>
+    <message>
+        <source>Rows</source>
+        <translation>行数</translation>
+    </message>
+    <message>
+        <source>Rows answered</source>
+        <translation>已回答行数</translation>
+    </message>
+    <message>
+        <source>Rows failed</source>
+        <translation>失败行数</translation>
+    </message>
+    <message>
+        <source>Rows scored</source>
+        <translation>已评分行数</translation>
+    </message>
+    <message>
+        <source>Score against reference</source>
+        <translation>与参考对比评分</translation>
+    </message>
+    <message>
+        <source>Scores of {} against {}</source>
+        <translation>{} 相对 {} 的得分</translation>
+    </message>
+    <message>
+        <source>Scoring failed: {}</source>
+        <translation>评分失败：{}</translation>
+    </message>
+    <message>
+        <source>Scoring…</source>
+        <translation>正在评分…</translation>
+    </message>
+    <message>
+        <source>SegEarth scoring</source>
+        <translation>SegEarth 评分</translation>
+    </message>
+    <message>
+        <source>Select a SegEarth result layer to score</source>
+        <translation>请选择要评分的 SegEarth 结果图层</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>The SegEarth engine cannot be imported: {}</source>
+        <translation>无法导入 SegEarth 引擎：{}</translation>
+    </message>
+    <message>
+        <source>The answer layer has no valid CRS: areas cannot be measured</source>
+        <translation>答案图层没有有效的坐标参考系：无法计算面积</translation>
+    </message>
+    <message>
+        <source>The question table has no rows</source>
+        <translation>问题表没有任何行</translation>
+    </message>
+    <message>
+        <source>gIoU {:.4f}, cIoU {:.4f} over {} scored rows</source>
+        <translation>gIoU {:.4f}，cIoU {:.4f}，共 {} 个已评分行</translation>
+    </message>
+    <message>
+        <source>{} of {} rows answered, {} failed; {} encodings</source>
+        <translation>{} / {} 行已回答，{} 行失败；{} 次编码</translation>
+    </message>
 </context>
 </TS>

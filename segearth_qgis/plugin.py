@@ -20,6 +20,7 @@ from .map_tools import RectangleMapTool
 from .model_manager import ModelHolder, inspect_model_dir
 from .paths import resource
 from .request import PluginRequest
+from .score_panel import attach_score_panel, remember_run_extent
 from .task import FunctionTask, SegmentTask
 from .translation import install_translator, remove_translator, tr
 
@@ -51,6 +52,7 @@ class SegEarthPlugin:
         self.dock.cancelRequested.connect(self.cancel)
         self.dock.exportRequested.connect(self.export_selected)
         self.dock.set_view_extent_provider(self.visible_extent_for)
+        self.score_panel = attach_score_panel(self)  # issue 17: "Score against reference" on a result layer
         panel = self.dock.model_panel
         panel.set_model_dir(settings.get("model_dir"))
         panel.modelDirChanged.connect(self._model_dir_changed)
@@ -97,7 +99,12 @@ class SegEarthPlugin:
             kind = Qgis.LayerType.Vector
         self.iface.addCustomActionForLayerType(self.export_action, "", kind, False)
 
+    def initProcessing(self) -> None:  # noqa: N802 - QGIS API: qgis_process loads only the Processing side
+        self._register_processing()
+
     def _register_processing(self) -> None:
+        if self.provider is not None:
+            return
         try:
             from .processing_provider import SegEarthProvider
 
@@ -253,6 +260,7 @@ class SegEarthPlugin:
         crs = task.crs if task.crs.isValid() else QgsCoordinateReferenceSystem.fromWkt(result.crs_wkt)
         layer = add_result_layer(build_result_layer(list(result.features), request.question, crs, details, targets,
                                                     prepared=task.prepared))
+        remember_run_extent(layer, result)
         self.iface.addCustomActionForLayer(self.export_action, layer)
         self.last_result_layer = layer
         self.result_layers.append(layer.id())

@@ -144,3 +144,8 @@ class SegEarthProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self) -> None:  # noqa: N802 - QGIS API
         self.addAlgorithm(SegmentByQuestion(self.holder))
+        from .question_set_algorithm import AnswerQuestionSet  # issue 17
+        from .score_algorithm import ScoreAgainstReference
+
+        self.addAlgorithm(ScoreAgainstReference())
+        self.addAlgorithm(AnswerQuestionSet(self.holder))

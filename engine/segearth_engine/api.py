@@ -23,6 +23,23 @@ from segearth_engine.errors import (
 )
 
 if TYPE_CHECKING:  # the names below, for type checkers and for the import-graph test (tests/engine/import_graph.py)
+    from segearth_engine.evaluation.question_set import (
+        SCORE_FIELDS,
+        QuestionRow,
+        QuestionSetResult,
+        RowOutcome,
+        row_from_record,
+        row_region,
+        run_question_set,
+    )
+    from segearth_engine.evaluation.vector_scores import (
+        FALSE_ALARM,
+        MATCH_IOU,
+        MATCHED,
+        MISSED,
+        VectorScores,
+        score_geometries,
+    )
     from segearth_engine.geo.rasterio_source import RasterioSource
     from segearth_engine.geo.source import RasterSource
     from segearth_engine.geo.writers import (
@@ -82,6 +99,20 @@ _WHERE = {
     # written files
     "write_vector": "geo.writers", "write_mask_geotiff": "geo.writers", "check_output": "geo.writers",
     "output_kind": "geo.writers", "SIDECAR_SUFFIX": "geo.writers",
+    # answers scored against reference polygons, and question sets (evaluation/vector_scores.py, question_set.py)
+    "SCORE_FIELDS": "evaluation.question_set",
+    "QuestionRow": "evaluation.question_set",
+    "QuestionSetResult": "evaluation.question_set",
+    "RowOutcome": "evaluation.question_set",
+    "row_from_record": "evaluation.question_set",
+    "row_region": "evaluation.question_set",
+    "run_question_set": "evaluation.question_set",
+    "FALSE_ALARM": "evaluation.vector_scores",
+    "MATCH_IOU": "evaluation.vector_scores",
+    "MATCHED": "evaluation.vector_scores",
+    "MISSED": "evaluation.vector_scores",
+    "VectorScores": "evaluation.vector_scores",
+    "score_geometries": "evaluation.vector_scores",
 }
 
 __all__ = ["RUN_MODULES", "Cancelled", "InputError", "ModelFilesError", "OutputExistsError", "SegEarthError",
@@ -92,7 +123,9 @@ __all__ = ["RUN_MODULES", "Cancelled", "InputError", "ModelFilesError", "OutputE
            "resolve_model_dir", "SegmentationRequest", "SegmentationResult", "MODES", "TASKS", "EncodedImage",
            "MaskPrediction", "MultiTargetPrediction", "TargetMask", "FeatureCache", "RasterSource", "RasterioSource",
            "write_vector", "write_mask_geotiff", "check_output", "output_kind", "SIDECAR_SUFFIX",
-           "graphs_to_export", "export_graphs", "import_runtime"]
+           "graphs_to_export", "export_graphs", "import_runtime", "SCORE_FIELDS", "QuestionRow", "QuestionSetResult",
+           "RowOutcome", "row_from_record", "row_region", "run_question_set", "FALSE_ALARM", "MATCH_IOU", "MATCHED",
+           "MISSED", "VectorScores", "score_geometries"]
 
 
 def __getattr__(name: str) -> Any:

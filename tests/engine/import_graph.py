@@ -20,8 +20,9 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"geo", "weights", "runtime"}),
     frozenset({"models"}),
     frozenset({"pipeline", "tiny_models"}),
+    frozenset({"evaluation"}),  # scores answers the pipeline gave; the front offers them (vector scores, question sets)
     frozenset({"api"}),
-    frozenset({"evaluation", "distributed", "commands"}),
+    frozenset({"distributed", "commands"}),
     frozenset({"cli"}),
 )
 

@@ -114,3 +114,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true")
     add_runtime_arguments(p)
     p.set_defaults(func=_run)
+    register_question_set(sub)
+
+
+def register_question_set(sub: argparse._SubParsersAction) -> None:
+    """`segearth eval-questions` (issue 17): question-set tables scored against reference polygons."""
+    from segearth_engine.commands import evaluate_questions
+
+    evaluate_questions.register(sub)

@@ -28,6 +28,11 @@ QA_EXTS = (".json", ".txt")
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
+def sample_iou(inter: float, union: float, union_epsilon: float = 1e-5) -> float:
+    """One sample's IoU as upstream computes it: 1.0 when both are empty, else I / (U + epsilon)."""
+    return 1.0 if union == 0 else inter / (union + union_epsilon)
+
+
 @dataclass
 class IoUMeter:
     """Accumulates foreground intersections and unions over samples.
@@ -44,8 +49,11 @@ class IoUMeter:
         pred, gt = np.asarray(prediction).astype(bool), np.asarray(label).astype(bool)
         if pred.shape != gt.shape:
             raise ValueError(f"prediction {pred.shape} and label {gt.shape} differ in shape")
-        inter, union = float(np.count_nonzero(pred & gt)), float(np.count_nonzero(pred | gt))
-        iou = 1.0 if union == 0 else inter / (union + self.union_epsilon)
+        return self.add_areas(float(np.count_nonzero(pred & gt)), float(np.count_nonzero(pred | gt)))
+
+    def add_areas(self, inter: float, union: float) -> float:
+        """One sample from its intersection and union sizes (pixel counts, or m² for vector answers)."""
+        iou = sample_iou(inter, union, self.union_epsilon)
         self.intersections.append(inter)
         self.unions.append(union)
         self.ious.append(iou)
