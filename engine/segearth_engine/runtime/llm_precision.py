@@ -12,9 +12,9 @@ it is memory-mapped from the checkpoint, so only the rows of the prompt's tokens
 bf16 copy: ~200 MB). In bf16 the layers are mapped too (all but the split qkv), so loading copies little. "auto" takes
 the first supported variant of `AUTO_ORDER`; a variant enters `AUTO_ORDER` only while its masks stay within
 `FIDELITY_BOUNDS` of fp32 PyTorch (asserted on the tiny model by tests/engine/test_cpu_fidelity.py, measured at full
-size by benchmarks/bench_cpu.py). In low-memory mode the LLM is loaded again for every question, and int8 re-quantises
-all of Phi on each load (~20 s), so there "auto" puts a native bf16 first (`LOW_MEMORY_ORDER`: the same variants, so the
-same fidelity rules).
+size by benchmarks/bench_cpu.py). In low-memory mode the LLM is loaded again for every question; an int8 LLM prepared
+from the checkpoint re-quantises all of Phi (~20 s) where the stored prepared copy (prepared_llm.py) is not available,
+so there "auto" puts a native bf16 first (`LOW_MEMORY_ORDER`: the same variants, so the same fidelity rules).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segearth_engine.errors import InputError
+from segearth_engine.runtime.prepared_llm import PREPARED_PRECISIONS
 
 if TYPE_CHECKING:
     import torch
@@ -178,8 +179,21 @@ def _quantise_linear():
     return ready
 
 
-def load_llm(model_dir: Path, precision: str, device: str = "cpu") -> SegEarthR1:
-    """SegEarth-R1 with only the LLM loaded (the vision side stays on the meta device), in `precision`."""
+def load_llm(model_dir: Path, precision: str, device: str = "cpu", store: Path | None = None) -> SegEarthR1:
+    """SegEarth-R1 with only the LLM loaded (the vision side stays on the meta device), in `precision`.
+
+    `store` (the ONNX graphs' folder): on the CPU, an int8 or bf16 LLM is mapped from the prepared copy stored there,
+    prepared from the checkpoint and stored first when that copy is missing or stale (prepared_llm.py)."""
+    if store is not None and device == "cpu" and precision in PREPARED_PRECISIONS:
+        from segearth_engine.runtime.prepared_llm import load_or_prepare
+
+        return load_or_prepare(Path(model_dir), Path(store), precision,
+                               lambda: prepare_llm(model_dir, precision, device))
+    return prepare_llm(model_dir, precision, device)
+
+
+def prepare_llm(model_dir: Path, precision: str, device: str = "cpu") -> SegEarthR1:
+    """load_llm from the checkpoint itself: the per-head qkv split and, for int8, the quantisation done here."""
     import torch
 
     from segearth_engine.models.r1.loading import load_model
