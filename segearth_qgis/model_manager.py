@@ -86,6 +86,7 @@ class ModelHolder:
         self._cache = None
         self._cache_mb = cache_mb
         self._low_memory = low_memory
+        self._generation = 0  # bumped by clear(): a load that started before it is not kept
 
     @property
     def low_memory(self) -> bool:
@@ -93,11 +94,9 @@ class ModelHolder:
 
     def set_low_memory(self, enabled: bool) -> None:
         """Takes effect at the next load: the loaded model is dropped (cached features stay valid)."""
-        with self._lock:
-            if enabled != self._low_memory:
-                self._low_memory = enabled
-                self._segmenter = None
-                self._model_dir = None
+        if enabled != self._low_memory:
+            self._low_memory = enabled
+            self._drop_model()
 
     @property
     def segmenter(self):
@@ -120,20 +119,32 @@ class ModelHolder:
     def get(self, model_dir: str, segmenter_module=None):
         """The Segmenter for `model_dir`, loading it on first use. Call from a worker thread: loading is slow."""
         with self._lock:
-            if self._segmenter is None or self._model_dir != model_dir:
+            segmenter = self._segmenter
+            if segmenter is None or self._model_dir != model_dir:
                 if segmenter_module is None:
                     from segearth_engine.models.r1 import segmenter as segmenter_module
                 if self._model_dir != model_dir:
                     self._cache = None  # features of another model must not be reused
                 self._segmenter = None
+                generation = self._generation
                 # SegEarth-R2 has no low-memory mode: it keeps its parts loaded whatever the setting
                 low_memory = self._low_memory and not inspect_model_dir(model_dir).multi_target
-                self._segmenter = segmenter_module.Segmenter.from_pretrained(model_dir, low_memory=low_memory)
-                self._model_dir = model_dir
-            return self._segmenter
+                segmenter = segmenter_module.Segmenter.from_pretrained(model_dir, low_memory=low_memory)
+                if generation == self._generation:  # not cleared meanwhile: kept for the next run
+                    self._segmenter, self._model_dir = segmenter, model_dir
+            return segmenter
+
+    def loaded(self, model_dir: str) -> bool:
+        """True when the Segmenter for `model_dir` is loaded (get() would return it at once)."""
+        return self._segmenter is not None and self._model_dir == model_dir
+
+    def _drop_model(self) -> None:
+        """Never waits for a load in progress (the GUI thread calls this): that load's model is then not kept."""
+        self._generation += 1
+        self._segmenter = None
+        self._model_dir = None
 
     def clear(self) -> None:
-        with self._lock:
-            self._segmenter = None
-            self._model_dir = None
-            self._cache = None
+        """Drop the model and its features."""
+        self._drop_model()
+        self._cache = None
