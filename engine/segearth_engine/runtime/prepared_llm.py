@@ -17,6 +17,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -155,6 +156,7 @@ def _build(model_dir: Path, path: Path, precision: str) -> SegEarthR1:
     from segearth_engine.models.r1.config import SegEarthConfig
     from segearth_engine.models.r1.loading import _restore_computed_buffers, build_model
     from segearth_engine.runtime.llm_precision import int8_engine
+    from segearth_engine.runtime.onnx_runtime import physical_cores
     from segearth_engine.weights.checkpoint import place_tensor
     from segearth_engine.weights.safetensors_reader import SafetensorsFile
 
@@ -177,8 +179,11 @@ def _build(model_dir: Path, path: Path, precision: str) -> SegEarthR1:
         if precision != "int8":
             raise ModelFilesError(f"{path.name}: int8 linears in a {precision} file")
         torch.backends.quantized.engine = int8_engine()
-        for name, parts in quantised.items():
-            _place_quantised(model, modules, name, parts, slots)
+        packing = [_place_quantised(model, modules, name, parts, slots) for name, parts in quantised.items()]
+        # Packing for torch's int8 kernels is most of this load (~0.1 us per weight, one core per call, the GIL
+        # released): one call per core at a time.
+        with ThreadPoolExecutor(max_workers=physical_cores()) as pool:
+            list(pool.map(lambda job: job[0].set_weight_bias(*job[1:]), packing))
     _restore_computed_buffers(model)
     if slots:
         raise ModelFilesError(f"{path.name}: tensors missing: {', '.join(sorted(slots)[:5])}")
@@ -186,8 +191,8 @@ def _build(model_dir: Path, path: Path, precision: str) -> SegEarthR1:
 
 
 def _place_quantised(model: SegEarthR1, modules: dict, name: str, parts: dict[str, torch.Tensor],
-                     slots: dict[str, torch.Tensor]) -> None:
-    """Replace the (meta) Linear `name` by a dynamic int8 Linear packed from its stored parts."""
+                     slots: dict[str, torch.Tensor]) -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor]:
+    """Replace the (meta) Linear `name` by a dynamic int8 Linear; returns it with the weight and bias to pack in."""
     import warnings
 
     import torch
@@ -199,13 +204,13 @@ def _place_quantised(model: SegEarthR1, modules: dict, name: str, parts: dict[st
     values = parts["qweight"]
     if tuple(values.shape) != (linear.out_features, linear.in_features):
         raise ModelFilesError(f"stored int8 linear {name} has shape {list(values.shape)}")
-    weight = torch._make_per_channel_quantized_tensor(values, parts["qscales"], parts["qzero_points"], 0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch marks eager quantisation as deprecated in favour of torchao
+        weight = torch._make_per_channel_quantized_tensor(values, parts["qscales"], parts["qzero_points"], 0)
         quantised = DynamicLinear(1, 1)  # packing a 1x1 placeholder, not a full-size empty weight
     quantised.in_features, quantised.out_features = linear.in_features, linear.out_features
-    quantised.set_weight_bias(weight, parts["qbias"])
     parent, _, attr = name.rpartition(".")
     setattr(model.get_submodule(parent), attr, quantised)
     for kind in ("weight", "bias"):
         slots.pop(f"{name}.{kind}", None)
+    return quantised, weight, parts["qbias"]
