@@ -25,6 +25,7 @@ class ModelLoadTask(QgsTask):
         super().__init__(tr("SegEarth: loading the model"), QgsTask.Flag(0))
         self.holder = holder
         self.model_dir = model_dir
+        self.generation = holder.generation  # a clear() after this makes the load pointless: it is skipped
         self.on_done = on_done
         self.device = ""
         self.error: str | None = None
@@ -34,7 +35,8 @@ class ModelLoadTask(QgsTask):
 
         try:
             segmenter_module, _ = load_engine()
-            self.device = getattr(self.holder.get(self.model_dir, segmenter_module), "device", "")
+            segmenter = self.holder.get(self.model_dir, segmenter_module, preload_of=self.generation)
+            self.device = getattr(segmenter, "device", "")
             return True
         except EngineUnavailable as exc:
             self.error = str(exc)
@@ -58,7 +60,9 @@ class ModelPreloader:
         self.tasks: list[ModelLoadTask] = []  # Python references kept while QGIS runs them
 
     def loading(self, model_dir: str) -> ModelLoadTask | None:
-        return next((t for t in self.tasks if t.model_dir == model_dir), None)
+        """The running load of `model_dir` that the holder will keep (started since its last clear), if any."""
+        return next((t for t in self.tasks if t.model_dir == model_dir and t.generation == self.holder.generation),
+                    None)
 
     def preload(self, model_dir: str) -> ModelLoadTask | None:
         """Load `model_dir` in the background unless it is loaded or loading already; the task, or None."""

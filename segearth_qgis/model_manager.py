@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 R1, R2 = "SegEarth-R1", "SegEarth-R2"
+# One load at a time in the process, whichever holder asks (a plugin reloaded while its old holder still loads, the
+# Processing provider): ONNX export is not thread-safe (torch's exporter has global state), and two full-size loads
+# side by side would need twice the memory.
+_LOADING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,6 @@ class ModelHolder:
     """Loads a Segmenter lazily (in the worker thread) and reuses it while the folder stays the same."""
 
     def __init__(self, cache_mb: int = 512, low_memory: bool = False) -> None:
-        self._lock = threading.Lock()
         self._segmenter = None
         self._model_dir: str | None = None
         self._cache = None
@@ -116,9 +119,19 @@ class ModelHolder:
             self._cache = FeatureCache(max_mb=self._cache_mb)
         return self._cache
 
-    def get(self, model_dir: str, segmenter_module=None):
-        """The Segmenter for `model_dir`, loading it on first use. Call from a worker thread: loading is slow."""
-        with self._lock:
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def get(self, model_dir: str, segmenter_module=None, preload_of: int | None = None):
+        """The Segmenter for `model_dir`, loading it on first use. Call from a worker thread: loading is slow.
+
+        A load is kept only if the holder was not cleared since it was asked for. `preload_of`: the generation a
+        background preload was started in; once the holder was cleared after it, nothing is loaded (None)."""
+        generation = self._generation if preload_of is None else preload_of
+        with _LOADING:
+            if preload_of is not None and preload_of != self._generation:
+                return None  # superseded (another folder chosen, or the setting changed) while waiting
             segmenter = self._segmenter
             if segmenter is None or self._model_dir != model_dir:
                 if segmenter_module is None:
@@ -126,7 +139,6 @@ class ModelHolder:
                 if self._model_dir != model_dir:
                     self._cache = None  # features of another model must not be reused
                 self._segmenter = None
-                generation = self._generation
                 # SegEarth-R2 has no low-memory mode: it keeps its parts loaded whatever the setting
                 low_memory = self._low_memory and not inspect_model_dir(model_dir).multi_target
                 segmenter = segmenter_module.Segmenter.from_pretrained(model_dir, low_memory=low_memory)

@@ -11,8 +11,17 @@ pytestmark = pytest.mark.usefixtures("engine_available")
 @pytest.fixture()
 def loads(monkeypatch):
     """Every Segmenter.from_pretrained call (the real one runs), by model folder. Ask for it before `plugin`: the
-    plugin starts loading the folder saved in its settings as soon as it starts."""
+    plugin starts loading the folder saved in its settings as soon as it starts. Loads that a previous test's plugin
+    began are let finish first; the new plugin may still start by loading the folder of its saved settings."""
+    from qgis.core import QgsApplication
+
     from segearth_engine.models.r1.segmenter import Segmenter
+    from segearth_qgis.model_loader import ModelLoadTask
+
+    from .conftest import process_events_until
+
+    manager = QgsApplication.taskManager()
+    assert process_events_until(lambda: not any(isinstance(t, ModelLoadTask) for t in manager.activeTasks()), 600)
 
     calls: list[str] = []
     real = Segmenter.from_pretrained.__func__
@@ -35,7 +44,7 @@ def test_choosing_a_model_loads_it_in_the_background(loads, plugin, tiny_model, 
     assert task.error is None, task.error
     assert plugin.holder.loaded(str(tiny_model))
     assert panel.device.text() == plugin.holder.segmenter.device != ""
-    assert loads == [str(tiny_model)]
+    assert loads.count(str(tiny_model)) == 1
     assert plugin.preloader.preload(str(tiny_model)) is None  # loaded: nothing more to do
     assert panel.device.text() == plugin.holder.segmenter.device
 
@@ -52,7 +61,7 @@ def test_question_asked_while_loading_waits_for_that_load(loads, plugin, rgbn_la
     assert spin(lambda: not plugin.preloader.tasks, 600)  # the preload's finished() has run too
     assert question.error is None, question.error
     assert plugin.last_result_layer is not None
-    assert loads == [str(tiny_model)]  # one load, shared by the preload and the question
+    assert loads.count(str(tiny_model)) == 1  # one load, shared by the preload and the question
     assert plugin.dock.model_panel.device.text() == plugin.holder.segmenter.device
 
 
@@ -104,6 +113,6 @@ def test_opening_the_dock_with_a_model_configured_loads_it(loads, qgis_iface, pr
         assert instance.preloader.loading(str(tiny_model)) is not None or instance.holder.loaded(str(tiny_model))
         assert spin(lambda: instance.holder.loaded(str(tiny_model)) and not instance.preloader.tasks, 600)
         assert instance.dock.model_panel.device.text() == instance.holder.segmenter.device
-        assert loads == [str(tiny_model)]
+        assert loads.count(str(tiny_model)) == 1
     finally:
         instance.unload()
