@@ -68,7 +68,7 @@ def _answer(seg, image, task: str):
 
 
 def _first_start(model_dir: Path) -> float:
-    """Our default's first start ever (ONNX export and LLM preparation, both stored), in a subprocess; seconds."""
+    """Our default's first start (ONNX export and LLM preparation unless already stored), in a subprocess; seconds."""
     code = ("import sys; from segearth_engine.models.r1.segmenter import Segmenter; "
             "Segmenter.from_pretrained(sys.argv[1], backend='onnx', device='cpu')")
     start = time.perf_counter()
@@ -83,7 +83,7 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
 
 def bench_model_dir(model_dir: Path, label: str) -> None:
     print(f"{label}: 1000x700 image; {_cpu_description()}")
-    print(f"  our first start ever (ONNX export + LLM preparation, stored for later starts): "
+    print(f"  our first start (ONNX export and LLM preparation where not stored yet; stored for later starts): "
           f"{_first_start(model_dir):.1f} s")
     results: dict[tuple[str, str], dict] = {}
     with tempfile.TemporaryDirectory() as tmp:

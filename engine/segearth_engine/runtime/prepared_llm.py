@@ -110,6 +110,9 @@ def save_prepared(model: SegEarthR1, model_dir: Path, folder: Path, precision: s
         folder.mkdir(parents=True, exist_ok=True)
         handle, tmp = tempfile.mkstemp(dir=folder, prefix=path.name, suffix=".tmp")
         os.close(handle)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as any file written beside the graphs, not mkstemp's owner-only mode
         try:
             save_file(stored_tensors(model), tmp, metadata=_identity(model_dir, precision, fingerprint))
             os.replace(tmp, path)
@@ -179,20 +182,35 @@ def _build(model_dir: Path, path: Path, precision: str) -> SegEarthR1:
         if precision != "int8":
             raise ModelFilesError(f"{path.name}: int8 linears in a {precision} file")
         torch.backends.quantized.engine = int8_engine()
-        packing = [_place_quantised(model, modules, name, parts, slots) for name, parts in quantised.items()]
+        packing = [(_place_quantised(model, modules, name, parts, slots), parts) for name, parts in quantised.items()]
+        quantised.clear()
         # Packing for torch's int8 kernels is most of this load (~0.1 us per weight, one core per call, the GIL
         # released): one call per core at a time.
         with ThreadPoolExecutor(max_workers=physical_cores()) as pool:
-            list(pool.map(lambda job: job[0].set_weight_bias(*job[1:]), packing))
+            list(pool.map(lambda job: _pack(*job), packing))
     _restore_computed_buffers(model)
     if slots:
         raise ModelFilesError(f"{path.name}: tensors missing: {', '.join(sorted(slots)[:5])}")
     return model.eval()
 
 
+def _pack(module: torch.nn.Module, parts: dict[str, torch.Tensor]) -> None:
+    """Pack a stored int8 linear's parts into `module`, then let go of them, so that each mapping is released as
+    soon as its layer is packed (the peak stays the packed model plus the layers in flight)."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch marks quantised tensors as deprecated in favour of torchao
+        weight = torch._make_per_channel_quantized_tensor(parts["qweight"], parts["qscales"], parts["qzero_points"], 0)
+    module.set_weight_bias(weight, parts["qbias"])
+    parts.clear()
+
+
 def _place_quantised(model: SegEarthR1, modules: dict, name: str, parts: dict[str, torch.Tensor],
-                     slots: dict[str, torch.Tensor]) -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor]:
-    """Replace the (meta) Linear `name` by a dynamic int8 Linear; returns it with the weight and bias to pack in."""
+                     slots: dict[str, torch.Tensor]) -> torch.nn.Module:
+    """Replace the (meta) Linear `name` by a dynamic int8 Linear, to be packed from `parts` (_pack)."""
     import warnings
 
     import torch
@@ -206,11 +224,10 @@ def _place_quantised(model: SegEarthR1, modules: dict, name: str, parts: dict[st
         raise ModelFilesError(f"stored int8 linear {name} has shape {list(values.shape)}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch marks eager quantisation as deprecated in favour of torchao
-        weight = torch._make_per_channel_quantized_tensor(values, parts["qscales"], parts["qzero_points"], 0)
         quantised = DynamicLinear(1, 1)  # packing a 1x1 placeholder, not a full-size empty weight
     quantised.in_features, quantised.out_features = linear.in_features, linear.out_features
     parent, _, attr = name.rpartition(".")
     setattr(model.get_submodule(parent), attr, quantised)
     for kind in ("weight", "bias"):
         slots.pop(f"{name}.{kind}", None)
-    return quantised, weight, parts["qbias"]
+    return quantised
