@@ -107,15 +107,19 @@ def worker(config: str, model_dir: Path, out: Path) -> None:
 
 def _export(model_dir: Path) -> None:
     """Export the ONNX graphs once, in a subprocess of its own, before any timed configuration."""
-    code = ("import sys; from segearth_engine.models.r1.segmenter import Segmenter; "
-            "print(Segmenter._open_graphs(__import__('pathlib').Path(sys.argv[1]), 'cpu', None)[2])")
+    # The prepared LLMs are stored beside the graphs too, so that no timed load pays for preparing them.
+    code = ("import sys; from pathlib import Path; from segearth_engine.models.r1.segmenter import Segmenter; "
+            "from segearth_engine.models.r1.loading import load_llm; from segearth_engine.runtime.llm_precision import supported; "
+            "folder = Segmenter._open_graphs(Path(sys.argv[1]), 'cpu', None)[2]; "
+            "[load_llm(Path(sys.argv[1]), p, 'cpu', store=folder) for p in ('int8', 'bf16') if not supported(p)]; "
+            "print(folder)")
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code, str(model_dir)], cwd=ROOT, check=True, stdout=subprocess.PIPE,
                           text=True)
     folder = Path(proc.stdout.strip().splitlines()[-1])
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.0f} MB" for p in sorted(folder.glob("*.onnx")))
-    print(f"  ONNX graphs ready in {time.perf_counter() - start:.0f} s (exported once, cached beside the model; "
-          f"{sizes})")
+    print(f"  ONNX graphs and prepared LLMs ready in {time.perf_counter() - start:.0f} s (made once, stored beside the "
+          f"model; {sizes})")
 
 
 def _cpu_description() -> str:

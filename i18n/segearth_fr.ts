@@ -224,6 +224,18 @@
         <translation>non chargé</translation>
     </message>
     <message>
+        <source>loading…</source>
+        <translation>chargement…</translation>
+    </message>
+    <message>
+        <source>not loaded: {}</source>
+        <translation>non chargé : {}</translation>
+    </message>
+    <message>
+        <source>SegEarth: loading the model</source>
+        <translation>SegEarth : chargement du modèle</translation>
+    </message>
+    <message>
         <source>Low memory</source>
         <translation>Mémoire réduite</translation>
     </message>

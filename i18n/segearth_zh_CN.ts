@@ -224,6 +224,18 @@
         <translation>未加载</translation>
     </message>
     <message>
+        <source>loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <source>not loaded: {}</source>
+        <translation>未加载：{}</translation>
+    </message>
+    <message>
+        <source>SegEarth: loading the model</source>
+        <translation>SegEarth：正在加载模型</translation>
+    </message>
+    <message>
         <source>Low memory</source>
         <translation>低内存模式</translation>
     </message>

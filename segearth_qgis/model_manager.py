@@ -12,6 +12,10 @@ from pathlib import Path
 # own (segearth_engine.api: R1, R2, is_r2_config, ENGINE_CONFIG_KEY), compared in tests/plugin/test_engine_constants.py.
 R1, R2 = "SegEarth-R1", "SegEarth-R2"
 TEST_MODEL_KEY = "segearth_engine"  # written into config.json by the tiny-model makers: random weights
+# One load at a time in the process, whichever holder asks (a plugin reloaded while its old holder still loads, the
+# Processing provider): ONNX export is not thread-safe (torch's exporter has global state), and two full-size loads
+# side by side would need twice the memory.
+_LOADING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -88,13 +92,12 @@ class ModelHolder:
     """Loads a Segmenter lazily (in the worker thread) and reuses it while the folder stays the same."""
 
     def __init__(self, cache_mb: int = 512, low_memory: bool = False) -> None:
-        self._lock = threading.Lock()
         self._segmenter = None
         self._model_dir: str | None = None
         self._cache = None
         self._cache_mb = cache_mb
         self._low_memory = low_memory
-        self._pending_drop: bool | None = None  # a drop asked for during a load: True with the cache
+        self._generation = 0  # bumped by clear(): a load that started before it is not kept
 
     @property
     def low_memory(self) -> bool:
@@ -104,7 +107,7 @@ class ModelHolder:
         """Takes effect at the next load: the loaded model is dropped (cached features stay valid)."""
         if enabled != self._low_memory:
             self._low_memory = enabled
-            self._drop(cache=False)
+            self._drop_model()
 
     @property
     def segmenter(self):
@@ -124,41 +127,44 @@ class ModelHolder:
             self._cache = FeatureCache(max_mb=self._cache_mb)
         return self._cache
 
-    def get(self, model_dir: str):
-        """The Segmenter for `model_dir` (of the folder's family), loading it on first use. Call from a worker thread:
-        loading is slow."""
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def get(self, model_dir: str, preload_of: int | None = None):
+        """The Segmenter for `model_dir` (of the folder's family), loading it on first use. Call from a worker thread: loading is slow.
+
+        A load is kept only if the holder was not cleared since it was asked for. `preload_of`: the generation a
+        background preload was started in; once the holder was cleared after it, nothing is loaded (None)."""
         from segearth_engine.api import load_segmenter
 
-        with self._lock:
-            if self._pending_drop is not None:  # asked for while a load (maybe an abandoned one) held the lock
-                self._apply_drop(self._pending_drop)
-            if self._segmenter is None or self._model_dir != model_dir:
+        generation = self._generation if preload_of is None else preload_of
+        with _LOADING:
+            if preload_of is not None and preload_of != self._generation:
+                return None  # superseded (another folder chosen, or the setting changed) while waiting
+            segmenter = self._segmenter
+            if segmenter is None or self._model_dir != model_dir:
                 if self._model_dir != model_dir:
                     self._cache = None  # features of another model must not be reused
                 self._segmenter = None
                 # SegEarth-R2 has no low-memory mode: it keeps its parts loaded whatever the setting
                 low_memory = self._low_memory and not inspect_model_dir(model_dir).multi_target
-                self._segmenter = load_segmenter(model_dir, low_memory=low_memory)
-                self._model_dir = model_dir
-            return self._segmenter
+                segmenter = load_segmenter(model_dir, low_memory=low_memory)
+                if generation == self._generation:  # not cleared meanwhile: kept for the next run
+                    self._segmenter, self._model_dir = segmenter, model_dir
+            return segmenter
 
-    def clear(self) -> None:
-        self._drop(cache=True)
+    def loaded(self, model_dir: str) -> bool:
+        """True when the Segmenter for `model_dir` is loaded (get() would return it at once)."""
+        return self._segmenter is not None and self._model_dir == model_dir
 
-    def _drop(self, cache: bool) -> None:
-        """Forget the loaded model (and the cache). Called on the GUI thread, so it never waits for a load in
-        progress, which can take minutes after a cancel abandoned it: the next get() drops it instead."""
-        if self._lock.acquire(blocking=False):
-            try:
-                self._apply_drop(cache)
-            finally:
-                self._lock.release()
-        else:
-            self._pending_drop = cache or bool(self._pending_drop)
-
-    def _apply_drop(self, cache: bool) -> None:
+    def _drop_model(self) -> None:
+        """Never waits for a load in progress (the GUI thread calls this): that load's model is then not kept."""
+        self._generation += 1
         self._segmenter = None
         self._model_dir = None
-        if cache:
-            self._cache = None
-        self._pending_drop = None
+
+    def clear(self) -> None:
+        """Drop the model and its features."""
+        self._drop_model()
+        self._cache = None

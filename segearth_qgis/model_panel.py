@@ -108,8 +108,10 @@ class ModelPanel(QGroupBox):
         return self.folder.filePath().strip()
 
     def set_model_dir(self, path: str) -> None:
-        self.folder.setFilePath(path)
-        self.refresh()
+        if (path or "").strip() != self.model_dir():
+            self.folder.setFilePath(path)  # fileChanged: refresh, then modelDirChanged (which may start a load)
+        else:
+            self.refresh()
 
     def refresh(self) -> ModelInfo:
         self.info = inspect_model_dir(self.model_dir())

@@ -17,6 +17,7 @@ from .engine_run import mode_refusal
 from .extent import as_tuple, layer_extent_from
 from .layers import ExportError, add_result_layer, build_result_layer, export_layer, is_result_layer
 from .map_tools import RectangleMapTool
+from .model_loader import ModelPreloader
 from .model_manager import ModelHolder, inspect_model_dir
 from .paths import resource
 from .request import PluginRequest
@@ -39,6 +40,7 @@ class SegEarthPlugin:
         self.toolbar = None
         self.actions: list[QAction] = []
         self.provider = None
+        self.preloader: ModelPreloader | None = None
         self.last_result_layer = None
         self.result_layers: list = []
         self.install_dialog = None
@@ -61,7 +63,9 @@ class SegEarthPlugin:
         panel.installRequested.connect(self.install_dependencies)
         panel.low_memory.setChecked(self.holder.low_memory)
         panel.lowMemoryChanged.connect(self._low_memory_changed)
-        self.refresh_dependencies()
+        self.preloader = ModelPreloader(self.holder, panel)
+        if not self.refresh_dependencies():
+            self.preloader.preload(panel.model_dir())  # the model loads while the user picks a layer and types
 
         self.toolbar = self.iface.addToolBar(tr("SegEarth"))
         self.toolbar.setObjectName("SegEarthToolbar")
@@ -145,6 +149,9 @@ class SegEarthPlugin:
         if self.install_dialog is not None:
             self.install_dialog.close()
             self.install_dialog = None
+        if self.preloader is not None:
+            self.preloader.close()
+            self.preloader = None
         self.holder.clear()
         remove_translator()
 
@@ -159,17 +166,21 @@ class SegEarthPlugin:
         self.dock.model_panel.set_missing(missing)
         if not missing:
             self.dock.model_panel.refresh()
+            if self.preloader is not None:
+                self.preloader.show_device()
         return missing
 
     def _model_dir_changed(self, path: str) -> None:
         settings.put("model_dir", path)
         self.holder.clear()
+        if self.preloader is not None:
+            self.preloader.preload(path)
 
     def _low_memory_changed(self, enabled: bool) -> None:
         settings.put("low_memory", enabled)
         self.holder.set_low_memory(enabled)  # a run in progress keeps its model; the next run loads anew
-        if self.dock is not None:
-            self.dock.model_panel.set_device(tr("not loaded"))
+        if self.dock is not None and self.preloader is not None:
+            self.preloader.preload(self.dock.model_panel.model_dir())
 
     def message(self, text: str, level: str = "info", duration: int = 8) -> None:
         bar = self.iface.messageBar()

@@ -107,7 +107,7 @@ def test_low_memory_setting_reloads_the_model_in_low_memory_mode(plugin, rgbn_la
     assert "low memory" not in panel.device.text()
     panel.low_memory.setChecked(True)
     assert settings.get("low_memory") is True and plugin.holder.low_memory
-    assert plugin.holder.segmenter is None and panel.device.text() == "not loaded"
+    assert plugin.holder.segmenter is None and panel.device.text() == "loading…"  # reloaded in the background at once
     _run(plugin, rgbn_layer, tiny_model, "the fields", wait_task)
     segmenter = plugin.holder.segmenter
     assert "low memory" in panel.device.text() and segmenter.low_memory

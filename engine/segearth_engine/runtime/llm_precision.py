@@ -13,9 +13,9 @@ it is memory-mapped from the checkpoint, so only the rows of the prompt's tokens
 bf16 copy: ~200 MB). In bf16 the layers are mapped too (all but the split qkv), so loading copies little. "auto" takes
 the first supported variant of `AUTO_ORDER`; a variant enters `AUTO_ORDER` only while its masks stay within
 `FIDELITY_BOUNDS` of fp32 PyTorch (asserted on the tiny model by tests/engine/test_cpu_fidelity.py, measured at full
-size by benchmarks/bench_cpu.py). In low-memory mode the LLM is loaded again for every question, and int8 re-quantises
-all of Phi on each load (~20 s), so there "auto" puts a native bf16 first (`LOW_MEMORY_ORDER`: the same variants, so the
-same fidelity rules).
+size by benchmarks/bench_cpu.py). In low-memory mode the LLM is loaded again for every question; an int8 LLM prepared
+from the checkpoint re-quantises all of Phi (~20 s) where the stored prepared copy (prepared_llm.py) is not available,
+so there "auto" puts a native bf16 first (`LOW_MEMORY_ORDER`: the same variants, so the same fidelity rules).
 """
 
 from __future__ import annotations

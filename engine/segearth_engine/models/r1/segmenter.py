@@ -105,7 +105,7 @@ class Segmenter:
         net = None  # low memory: loaded on the first question, so it never sits beside the encoder session
         if not low_memory:
             start = time.perf_counter()
-            net = load_llm(model_dir, choice.precision, "cuda" if cuda else "cpu")
+            net = load_llm(model_dir, choice.precision, "cuda" if cuda else "cpu", store=graph_dir)
             log.info("LLM loaded in %s (%s) in %.1f s", choice.label, choice.reason, time.perf_counter() - start)
         where = describe_device(provider, f"LLM {choice.label}" + ("; low memory" if low_memory else ""))
         seg = cls(model_dir, cfg, tokenizer, net, backend, sessions, where, model_id, choice.precision, low_memory,
@@ -189,7 +189,7 @@ class Segmenter:
             from segearth_engine.models.r1.loading import load_llm
 
             device = "cuda" if self.device.startswith("CUDA") else "cpu"
-            self.model = load_llm(self.model_dir, self.llm_precision, device)
+            self.model = load_llm(self.model_dir, self.llm_precision, device, store=self._graph_dir)
             self.llm_loads += 1
         return self.model
 
@@ -385,7 +385,7 @@ class Segmenter:
         choice = choose_precision("auto", False, low_memory=self.low_memory)
         self.llm_precision = choice.precision
         if not self.low_memory:
-            self.model = load_llm(self.model_dir, choice.precision, "cpu")
+            self.model = load_llm(self.model_dir, choice.precision, "cpu", store=self._graph_dir)
             self.llm_loads += 1
         self.device = describe_device(provider, f"LLM {choice.label}; moved from CUDA: out of GPU memory")
 

@@ -1,0 +1,139 @@
+"""Time to the first answer on the CPU: process start to the first mask, upstream regime against our default.
+
+What a user who opens QGIS and asks one question waits for: Python and the engine imported, the model loaded, the
+image encoded, the LLM and the decoder run. Each (configuration, task) runs in a fresh subprocess, timed from just
+before the parent starts it, so interpreter start and imports count; peak RSS is the subprocess's own. Our default is
+what `Segmenter.from_pretrained` picks (ONNX Runtime, LLM precision "auto"), with the ONNX graphs and the prepared LLM
+already stored beside the model (made once, beforehand, and timed separately: that is the first start ever). The
+upstream regime is bench_cpu's: fp32 eager PyTorch, Swin run twice per question, no encoder cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .bench_cpu import _cpu_description, _image
+from .common import ROOT, full_model, run_worker
+
+QUESTIONS = {"reasoning": "Where could a small plane land?", "referring": "the yellow field"}
+# name -> (backend, llm_precision)
+CONFIGS = {"upstream": ("torch", "fp32"), "ours (default)": ("onnx", "auto")}
+
+
+def worker(config: str, model_dir: Path, out: Path, task: str, started: str) -> None:
+    """Load, first question (cold), next question on the same view; times from `started` (the parent's clock)."""
+    from segearth_engine.models.r1.segmenter import Segmenter
+
+    imported = time.time()
+    backend, precision = CONFIGS[config]
+    seg = Segmenter.from_pretrained(model_dir, backend=backend, device="cpu", llm_precision=precision)
+    loaded = time.time()
+    image = _image()
+    first = _answer(seg, image, task)
+    answered = time.time()
+    if backend == "torch":  # upstream has no encoder cache: the next question is another cold one
+        _answer(seg, image, task)
+    else:
+        seg.segment(first[1], QUESTIONS[task], task)  # the view's features are cached: LLM and decoder only
+    nxt = time.time()
+    started_at = float(started)
+    figures = {"device": seg.device, "imports_s": imported - started_at, "load_s": loaded - imported,
+               "first_s": answered - loaded, "next_s": nxt - answered, "to_first_answer_s": answered - started_at,
+               "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    np.save(out.with_suffix(".npy"), first[0].logits.astype(np.float32))
+    out.write_text(json.dumps(figures), encoding="utf-8")
+
+
+def _answer(seg, image, task: str):
+    """One cold question: encode (twice for the upstream regime's Swin), LLM, decoder -> (prediction, encoded)."""
+    import torch
+
+    from segearth_engine.models.r1.preprocess import prepare_image
+
+    encoded = seg.encode(image)
+    if seg.backend == "torch":  # upstream runs Swin a second time per question
+        pixels = torch.from_numpy(prepare_image(image, seg.cfg.image_size)[0])
+        with torch.inference_mode():
+            seg.model.vision_tower(pixels)
+    return seg.segment(encoded, QUESTIONS[task], task), encoded
+
+
+def _first_start(model_dir: Path) -> float:
+    """Our default's first start (ONNX export and LLM preparation unless already stored), in a subprocess; seconds."""
+    code = ("import sys; from segearth_engine.models.r1.segmenter import Segmenter; "
+            "Segmenter.from_pretrained(sys.argv[1], backend='onnx', device='cpu')")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, str(model_dir)], cwd=ROOT, check=True)
+    return time.perf_counter() - start
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    union = np.logical_or(a > 0, b > 0).sum()
+    return 1.0 if union == 0 else float(np.logical_and(a > 0, b > 0).sum() / union)
+
+
+def bench_model_dir(model_dir: Path, label: str) -> None:
+    print(f"{label}: 1000x700 image; {_cpu_description()}")
+    print(f"  our first start (ONNX export and LLM preparation where not stored yet; stored for later starts): "
+          f"{_first_start(model_dir):.1f} s")
+    results: dict[tuple[str, str], dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for config in CONFIGS:
+            for task in QUESTIONS:
+                out = Path(tmp) / f"{len(results)}.json"
+                figures = run_worker("benchmarks.bench_first_answer", config, model_dir, out, task,
+                                     repr(time.time()))
+                if figures:
+                    results[config, task] = figures
+    if len(results) != len(CONFIGS) * len(QUESTIONS):
+        print("  a run failed: no table")
+        return
+    up, ours = CONFIGS
+    rows = [("load", "load_s"), ("first question (cold)", "first_s"), ("next question, same view", "next_s"),
+            ("load + first question", None), ("process start to first mask", "to_first_answer_s"),
+            ("peak RSS (GB)", "peak_rss_kb")]
+
+    def value(config: str, task: str, key: str | None) -> float:
+        r = results[config, task]
+        if key is None:
+            return r["load_s"] + r["first_s"]
+        return r[key] / 1e6 if key == "peak_rss_kb" else r[key]
+
+    print(f"  {'reasoning / referring':<30} {'upstream':>15} {'ours (default)':>15} {'ours / upstream':>17}")
+    for title, key in rows:
+        cells = [" / ".join(f"{value(c, t, key):.2f}" for t in QUESTIONS) for c in CONFIGS]
+        ratio = " / ".join(f"{value(ours, t, key) / value(up, t, key):.3f}" for t in QUESTIONS)
+        print(f"  {title:<30} {cells[0]:>15} {cells[1]:>15} {ratio:>17}")
+    ious = " / ".join(f"{_iou(results[ours, t]['logits'], results[up, t]['logits']):.4f}" for t in QUESTIONS)
+    print(f"  seconds unless stated; one run. Ours: {results[ours, 'reasoning']['device']}; mask IoU against the "
+          f"upstream regime {ious}")
+    print("  targets: load <= 5 s; load + first question <= 0.333 of upstream; first question <= 0.2 of upstream")
+
+
+def main() -> None:
+    from segearth_engine.tiny_models.r1 import make_tiny_model
+
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_model_dir(make_tiny_model(Path(tmp) / "tiny", seed=0), "tiny model (random weights)")
+    if os.environ.get("SEGEARTH_BENCH_FULL") != "1":
+        print("full-size time-to-first-answer section skipped (set SEGEARTH_BENCH_FULL=1; ~4 min on 2 cores, "
+              "~11 GB RAM at peak)")
+        return
+    folder = full_model()
+    bench_model_dir(folder, f"full-size architecture ({folder.name})")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 7 and sys.argv[1] == "--worker":
+        worker(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), sys.argv[5], sys.argv[6])
+    else:
+        main()

@@ -1,0 +1,105 @@
+"""Loads the chosen model in the background as soon as it is set, so the first question does not wait for the load.
+
+Why: loading (ONNX sessions, the prepared LLM) takes seconds to tens of seconds on a laptop CPU; done while the user
+picks a layer and types, it is off the first answer's path. The load goes through the plugin's ModelHolder, whose
+lock makes a question asked meanwhile wait for this load instead of starting a second one.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from qgis.core import QgsApplication, QgsTask
+
+from .model_manager import ModelHolder, inspect_model_dir
+from .translation import tr
+
+log = logging.getLogger(__name__)
+
+
+class ModelLoadTask(QgsTask):
+    """holder.get(model_dir) in a worker thread; `.device` or `.error` for the GUI thread afterwards."""
+
+    def __init__(self, holder: ModelHolder, model_dir: str, on_done) -> None:
+        super().__init__(tr("SegEarth: loading the model"), QgsTask.Flag(0))
+        self.holder = holder
+        self.model_dir = model_dir
+        self.generation = holder.generation  # a clear() after this makes the load pointless: it is skipped
+        self.on_done = on_done
+        self.device = ""
+        self.error: str | None = None
+
+    def run(self) -> bool:  # worker thread
+        from .dependencies import EngineUnavailable
+        from .graph_export import export_missing_graphs
+        from .heavy_imports import import_engine
+
+        try:
+            import_engine()  # without stalling QGIS's main thread
+            export_missing_graphs(self.model_dir, self.isCanceled)  # in a child process that a cancel kills
+            segmenter = self.holder.get(self.model_dir, preload_of=self.generation)
+            self.device = getattr(segmenter, "device", "")
+            return True
+        except EngineUnavailable as exc:
+            self.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - shown on the device line; the question's task reports it again
+            log.warning("SegEarth model load failed:\n%s", traceback.format_exc())
+            self.error = str(exc) or type(exc).__name__
+        return False
+
+    def finished(self, ok: bool) -> None:  # GUI thread
+        if self.on_done is not None:
+            self.on_done(self)
+
+
+class ModelPreloader:
+    """Starts a ModelLoadTask whenever a usable model folder is set, and keeps the panel's device line truthful:
+    "loading…" while it loads, then the device the engine reports (or why it did not load)."""
+
+    def __init__(self, holder: ModelHolder, panel) -> None:
+        self.holder = holder
+        self.panel = panel
+        self.tasks: list[ModelLoadTask] = []  # Python references kept while QGIS runs them
+
+    def loading(self, model_dir: str) -> ModelLoadTask | None:
+        """The running load of `model_dir` that the holder will keep (started since its last clear), if any."""
+        return next((t for t in self.tasks if t.model_dir == model_dir and t.generation == self.holder.generation),
+                    None)
+
+    def preload(self, model_dir: str) -> ModelLoadTask | None:
+        """Load `model_dir` in the background unless it is loaded or loading already; the task, or None."""
+        if not model_dir or inspect_model_dir(model_dir).state not in ("ok", "test"):
+            return None
+        running = self.loading(model_dir)
+        if running is None and not self.holder.loaded(model_dir):
+            running = ModelLoadTask(self.holder, model_dir, self._done)
+            self.tasks.append(running)
+            QgsApplication.taskManager().addTask(running)
+        self.show_device()
+        return running
+
+    def show_device(self) -> None:
+        """The device line for the panel's folder: loading, the loaded model's device, or not loaded."""
+        if self.panel is None:
+            return
+        model_dir = self.panel.model_dir()
+        if self.loading(model_dir) is not None:
+            self.panel.set_device(tr("loading…"))
+        elif self.holder.loaded(model_dir):
+            self.panel.set_device(self.holder.device)
+        else:
+            self.panel.set_device("")
+
+    def close(self) -> None:
+        """The panel is going away: loads still running finish without touching it."""
+        self.panel = None
+
+    def _done(self, task: ModelLoadTask) -> None:
+        self.tasks.remove(task)
+        if self.panel is None or task.model_dir != self.panel.model_dir() or self.loading(task.model_dir):
+            return
+        if task.error:
+            self.panel.set_device(tr("not loaded: {}").format(task.error))
+        else:
+            self.show_device()
