@@ -132,7 +132,8 @@ class ModelHolder:
         return self._generation
 
     def get(self, model_dir: str, preload_of: int | None = None):
-        """The Segmenter for `model_dir` (of the folder's family), loading it on first use. Call from a worker thread: loading is slow.
+        """The Segmenter for `model_dir` (of the folder's family), loading it on first use. Call from a worker
+        thread: loading is slow.
 
         A load is kept only if the holder was not cleared since it was asked for. `preload_of`: the generation a
         background preload was started in; once the holder was cleared after it, nothing is loaded (None)."""
