@@ -109,7 +109,7 @@ def _export(model_dir: Path) -> None:
     """Export the ONNX graphs once, in a subprocess of its own, before any timed configuration."""
     # The prepared LLMs are stored beside the graphs too, so that no timed load pays for preparing them.
     code = ("import sys; from pathlib import Path; from segearth_engine.models.r1.segmenter import Segmenter; "
-            "from segearth_engine.models.r1.loading import load_llm; "
+            "from segearth_engine.models.r1.prepared_llm import load_llm; "
             "from segearth_engine.runtime.llm_precision import supported; "
             "folder = Segmenter._open_graphs(Path(sys.argv[1]), 'cpu', None)[2]; "
             "[load_llm(Path(sys.argv[1]), p, 'cpu', store=folder) for p in ('int8', 'bf16') if not supported(p)]; "

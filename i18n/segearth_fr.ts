@@ -552,38 +552,6 @@
         <translation>pip a terminé mais le dossier n&apos;a pas pu être mis en place : {}</translation>
     </message>
     <message>
-        <source>Install dependencies</source>
-        <translation>Installer les dépendances</translation>
-    </message>
-    <message>
-        <source>All dependencies are installed</source>
-        <translation>Toutes les dépendances sont installées</translation>
-    </message>
-    <message>
-        <source>SegEarth install</source>
-        <translation>Installation SegEarth</translation>
-    </message>
-    <message>
-        <source>Run this command? Packages go to a private folder; QGIS's numpy and GDAL are not touched.
-
-{}</source>
-        <translation>Lancer cette commande ? Les paquets vont dans un dossier privé ; numpy et GDAL de QGIS ne sont pas modifiés.
-
-{}</translation>
-    </message>
-    <message>
-        <source>Dependencies installed; restart QGIS to use them</source>
-        <translation>Dépendances installées ; redémarrez QGIS pour les utiliser</translation>
-    </message>
-    <message>
-        <source>The SegEarth engine is not installed. Install it with: {}</source>
-        <translation>Le moteur SegEarth n'est pas installé. Installez-le avec : {}</translation>
-    </message>
-    <message>
-        <source>SegEarth cannot start: {}. Install it with: {}</source>
-        <translation>SegEarth ne peut pas démarrer : {}. Installez-le avec : {}</translation>
-    </message>
-    <message>
         <source>A raster layer and a question table are required</source>
         <translation>Une couche raster et une table de questions sont requises</translation>
     </message>

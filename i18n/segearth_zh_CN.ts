@@ -552,38 +552,6 @@
         <translation>pip 已完成，但文件夹无法就位：{}</translation>
     </message>
     <message>
-        <source>Install dependencies</source>
-        <translation>安装依赖</translation>
-    </message>
-    <message>
-        <source>All dependencies are installed</source>
-        <translation>所有依赖均已安装</translation>
-    </message>
-    <message>
-        <source>SegEarth install</source>
-        <translation>SegEarth 安装</translation>
-    </message>
-    <message>
-        <source>Run this command? Packages go to a private folder; QGIS's numpy and GDAL are not touched.
-
-{}</source>
-        <translation>运行以下命令？软件包将安装到私有文件夹；不会改动 QGIS 的 numpy 和 GDAL。
-
-{}</translation>
-    </message>
-    <message>
-        <source>Dependencies installed; restart QGIS to use them</source>
-        <translation>依赖已安装；请重启 QGIS 以使用</translation>
-    </message>
-    <message>
-        <source>The SegEarth engine is not installed. Install it with: {}</source>
-        <translation>未安装 SegEarth 引擎。安装命令：{}</translation>
-    </message>
-    <message>
-        <source>SegEarth cannot start: {}. Install it with: {}</source>
-        <translation>SegEarth 无法启动：{}。请用以下命令安装：{}</translation>
-    </message>
-    <message>
         <source>A raster layer and a question table are required</source>
         <translation>需要一个栅格图层和一个问题表</translation>
     </message>

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,9 +19,11 @@ from .interpreter import python_executable
 
 #: the child's last stderr line for an engine error: this mark, then [error class name, message] in JSON
 ERROR_MARK = "SEGEARTH_ERROR "
+#: one export at a time in the process (a background preload and a question may both find the graphs missing)
+_EXPORTING = threading.Lock()
 _CHILD = f"""import json, sys
 from segearth_engine.api import export_graphs
-from segearth_engine.errors import SegEarthError
+from segearth_engine.api import SegEarthError
 try:
     export_graphs(sys.argv[1], sys.argv[2])
 except SegEarthError as exc:
@@ -30,16 +33,16 @@ except SegEarthError as exc:
 
 def _child_env() -> dict[str, str]:
     """This process's environment, with its import path (plugin folders, private packages, the engine) passed on."""
-    import segearth_engine
+    from segearth_engine import api
 
-    paths = [str(Path(segearth_engine.__file__).resolve().parents[1])]
+    paths = [str(Path(api.__file__).resolve().parents[1])]
     paths += [p for p in sys.path if p and os.path.isdir(p) and p not in paths]
     return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 def _engine_error(failure: ChildFailed) -> Exception:
     """The engine error the child raised, as the same class with the same message, else a generic one."""
-    from segearth_engine import errors
+    from segearth_engine import api as errors  # the front re-exports every engine error
 
     last = str(failure)
     if last.startswith(ERROR_MARK):
@@ -56,7 +59,21 @@ def export_missing_graphs(model_dir: str, is_cancelled: Callable[[], bool],
     A cancel kills the child within a fraction of a second and removes what it left (raises Cancelled)."""
     from segearth_engine.api import graphs_to_export
 
-    folder = graphs_to_export(model_dir)
+    if graphs_to_export(model_dir) is None:
+        return False
+    while not _EXPORTING.acquire(timeout=0.05):  # another export runs: wait for it, or for a cancel
+        if is_cancelled():
+            raise Cancelled()
+    try:
+        return _export_locked(model_dir, is_cancelled, on_export)
+    finally:
+        _EXPORTING.release()
+
+
+def _export_locked(model_dir: str, is_cancelled: Callable[[], bool], on_export: Callable[[], None] | None) -> bool:
+    from segearth_engine.api import graphs_to_export
+
+    folder = graphs_to_export(model_dir)  # again: the export this one waited for may have made them
     if folder is None:
         return False
     if on_export is not None:

@@ -31,6 +31,7 @@ class ModelLoadTask(QgsTask):
         self.error: str | None = None
 
     def run(self) -> bool:  # worker thread
+        from .cancellable import Cancelled
         from .dependencies import EngineUnavailable
         from .graph_export import export_missing_graphs
         from .heavy_imports import import_engine
@@ -41,6 +42,8 @@ class ModelLoadTask(QgsTask):
             segmenter = self.holder.get(self.model_dir, preload_of=self.generation)
             self.device = getattr(segmenter, "device", "")
             return True
+        except Cancelled:  # the user cancelled a question while this load exported the graphs
+            return False
         except EngineUnavailable as exc:
             self.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - shown on the device line; the question's task reports it again
@@ -90,6 +93,12 @@ class ModelPreloader:
             self.panel.set_device(self.holder.device)
         else:
             self.panel.set_device("")
+
+    def cancel(self) -> None:
+        """A question's Cancel also stops a background load (its ONNX export child is killed): the user asked that
+        the work on the model stop now; the next question or model choice loads again."""
+        for task in self.tasks:
+            task.cancel()
 
     def close(self) -> None:
         """The panel is going away: loads still running finish without touching it."""

@@ -242,6 +242,8 @@ class SegEarthPlugin:
         if self.task is not None:
             self.dock.set_stage(tr("Cancelling…"))
             self.task.cancel()
+            if self.preloader is not None:
+                self.preloader.cancel()
 
     def _task_done(self, task: SegmentTask) -> None:
         self.task = None

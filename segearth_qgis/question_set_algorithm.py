@@ -74,7 +74,7 @@ class QgisReferences:
         self.source, self.crs, self.context, self.default_filter = source, raster_crs, transform_context, default_filter
 
     def __call__(self, row, crs_wkt: str, region) -> list[tuple[object, object]]:
-        from segearth_engine.errors import InputError
+        from segearth_engine.api import InputError
 
         from .scoring import ScoringError, source_geometries
 
@@ -146,10 +146,10 @@ class AnswerQuestionSet(QgsProcessingAlgorithm):
         if info.state == "test":
             feedback.pushWarning(info.message)  # random weights: never presented as a working segmenter
         try:
-            segmenter_module, _ = load_engine()
+            load_engine()
         except EngineUnavailable as exc:
             raise QgsProcessingException(str(exc)) from exc
-        return self.holder.get(model_dir, segmenter_module)
+        return self.holder.get(model_dir)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from .qgis_source import QgisRasterSource
@@ -165,8 +165,7 @@ class AnswerQuestionSet(QgsProcessingAlgorithm):
             raise QgsProcessingException(tr("The question table has no rows"))
         segmenter = self._segmenter(self.parameterAsFile(parameters, self.MODEL, context), feedback)
         feedback.pushInfo(tr("Model {} on {}; {} rows").format(segmenter.model_id, segmenter.device, len(rows)))
-        from segearth_engine.api import run_question_set
-        from segearth_engine.errors import Cancelled, SegEarthError
+        from segearth_engine.api import Cancelled, SegEarthError, run_question_set
 
         refs = None
         if references is not None:

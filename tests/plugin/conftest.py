@@ -172,3 +172,17 @@ def _load_scripted_r2(holder, model_dir: Path):
     segmenter = holder.get(str(model_dir))
     assert segmenter.max_new_tokens == scripted_max_new_tokens(segmenter.tokenizer)
     return segmenter
+
+
+@pytest.fixture()
+def provider(qgis_processing):
+    """The SegEarth Processing provider, registered for one test."""
+    from qgis.core import QgsApplication
+
+    from segearth_qgis.processing_provider import SegEarthProvider
+
+    registry = QgsApplication.processingRegistry()
+    provider = SegEarthProvider()
+    registry.addProvider(provider)
+    yield provider
+    registry.removeProvider(provider)

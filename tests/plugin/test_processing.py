@@ -5,17 +5,6 @@ from __future__ import annotations
 import pytest
 from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
 
-from segearth_qgis.processing_provider import SegEarthProvider
-
-
-@pytest.fixture()
-def provider(qgis_processing):
-    registry = QgsApplication.processingRegistry()
-    provider = SegEarthProvider()
-    registry.addProvider(provider)
-    yield provider
-    registry.removeProvider(provider)
-
 
 def test_algorithm_is_registered_with_parameters(provider):
     algorithm = QgsApplication.processingRegistry().algorithmById("segearth:segmentbyquestion")

@@ -17,8 +17,6 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from segearth_qgis.processing_provider import SegEarthProvider
-
 # 200 x 200 pixels of rgbn.tif (EPSG:32618, 5 m), aligned to its grid: exactly 1 km²
 REGION = (793003.0, 2049282.0, 794003.0, 2050282.0)
 OUTSIDE = (700000.0, 2000000.0, 701000.0, 2001000.0)
@@ -38,14 +36,6 @@ class RecordingFeedback(QgsProcessingFeedback):
         self.errors.append(error)
         super().reportError(error, fatalError)
 
-
-@pytest.fixture()
-def provider(qgis_processing):
-    registry = QgsApplication.processingRegistry()
-    provider = SegEarthProvider()
-    registry.addProvider(provider)
-    yield provider
-    registry.removeProvider(provider)
 
 
 @pytest.fixture()

@@ -15,22 +15,12 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from segearth_qgis.processing_provider import SegEarthProvider
-
 X0, Y0 = 500000.0, 4600000.0  # EPSG:32633, metres
 # answers: A1 20x20, A2 20x20 far from any reference, A3 20x20; references: R1 = A1 shifted by 10 m (IoU 1/3: missed),
 # R3 = the lower 20x16 of A3 (IoU 0.8: matched)
 ANSWERS = [(0, 0, 20, 20), (100, 0, 120, 20), (200, 0, 220, 20)]
 REFERENCES = [((10, 0, 30, 20), "road"), ((200, 0, 220, 16), "roof")]
 
-
-@pytest.fixture()
-def provider(qgis_processing):
-    registry = QgsApplication.processingRegistry()
-    provider = SegEarthProvider()
-    registry.addProvider(provider)
-    yield provider
-    registry.removeProvider(provider)
 
 
 def _box(x0, y0, x1, y1) -> QgsGeometry:

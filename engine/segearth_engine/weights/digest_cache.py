@@ -9,12 +9,13 @@ The sidecar lives in the user's cache folder, so read-only model folders work to
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
 
-from segearth_engine.weights.checkpoint import sha256_of
+from segearth_engine.weights.checkpoint import sha256_of, weight_files
 
 CACHE_NAME = "weight-digests.json"
 
@@ -72,3 +73,14 @@ def remember(path: str | Path, digest: str) -> None:
     entries = _load()
     entries[str(path)] = {"identity": _identity(path), "sha256": digest.lower()}
     _save(entries)
+
+
+def weights_stamp(model_dir: Path) -> dict[str, list[int]]:
+    """Cheap identity of the weight files (size, mtime) to skip re-hashing when nothing changed."""
+    return {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in weight_files(model_dir)}
+
+
+def weights_fingerprint(model_dir: Path) -> str:
+    """sha256 of the weight files' bytes (never the manifest's word for them), cached while the files are unchanged."""
+    digests = [file_sha256(p) for p in weight_files(model_dir)]
+    return digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()

@@ -10,8 +10,8 @@ import torch
 from safetensors import safe_open
 
 from segearth_engine.errors import ModelFilesError
-from segearth_engine.models.r1.loading import load_llm
 from segearth_engine.models.r1.modeling.phi import phi_state_from_checkpoint, phi_tensors_from_checkpoint
+from segearth_engine.models.r1.prepared_llm import load_llm
 from segearth_engine.weights.safetensors_reader import SafetensorsFile
 
 

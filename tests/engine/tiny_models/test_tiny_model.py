@@ -132,13 +132,13 @@ def test_cli_writes_the_same_model_and_verifies_it(tiny_model_dir, tmp_path, cap
 
 
 def test_cli_verify_names_a_renamed_key(tiny_model_dir, tmp_path, capsys):
-    from segearth_engine.cli import main
+    from segearth_engine.cli import EXIT_MODEL, main
 
     folder = _copy(tiny_model_dir, tmp_path)
     tensors = load_file(str(folder / "model.safetensors"))
     tensors["pixel_decoder.transformer.level_embeds"] = tensors.pop("pixel_decoder.transformer.level_embed")
     save_file(tensors, str(folder / "model.safetensors"))
-    assert main(["verify", str(folder)]) == 2
+    assert main(["verify", str(folder)]) == EXIT_MODEL
     err = capsys.readouterr().err
     assert "missing tensors: pixel_decoder.transformer.level_embed" in err
     assert "unexpected tensors: pixel_decoder.transformer.level_embeds" in err

@@ -88,19 +88,6 @@ def _quantise_linear():
     return ready
 
 
-def load_llm(model_dir: Path, precision: str, device: str = "cpu", store: Path | None = None) -> SegEarthR1:
-    """SegEarth-R1 with only the LLM loaded (the vision side stays on the meta device), in `precision`.
-
-    `store` (the ONNX graphs' folder): on the CPU, an int8 or bf16 LLM is mapped from the prepared copy stored there,
-    prepared from the checkpoint and stored first when that copy is missing or stale (prepared_llm.py)."""
-    from segearth_engine.models.r1.prepared_llm import PREPARED_PRECISIONS, load_or_prepare
-
-    if store is not None and device == "cpu" and precision in PREPARED_PRECISIONS:
-        return load_or_prepare(Path(model_dir), Path(store), precision,
-                               lambda: prepare_llm(model_dir, precision, device))
-    return prepare_llm(model_dir, precision, device)
-
-
 def prepare_llm(model_dir: Path, precision: str, device: str = "cpu") -> SegEarthR1:
     """load_llm from the checkpoint itself: the per-head qkv split and, for int8, the quantisation done here."""
     import torch

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from segearth_engine import __version__
-from segearth_engine.weights.checkpoint import weight_files
+from segearth_engine.weights.digest_cache import weights_fingerprint, weights_stamp
 from segearth_engine.errors import ModelFilesError, OutputExistsError, StaleGraphError
 
 log = logging.getLogger(__name__)
@@ -38,19 +38,6 @@ VISION_PARTS = ("vision_tower", "mm_projector", "pixel_decoder", "predictor", "d
 class ExportedGraphs:
     encoder: Path
     decoder: Path
-
-
-def weights_stamp(model_dir: Path) -> dict[str, list[int]]:
-    """Cheap identity of the weight files (size, mtime) to skip re-hashing when nothing changed."""
-    return {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in weight_files(model_dir)}
-
-
-def weights_fingerprint(model_dir: Path) -> str:
-    """sha256 of the weight files' bytes (never the manifest's word for them), cached while the files are unchanged."""
-    from segearth_engine.weights.digest_cache import file_sha256
-
-    digests = [file_sha256(p) for p in weight_files(model_dir)]
-    return digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
 
 
 def default_export_dir(model_dir: Path, fingerprint: str) -> Path:

@@ -44,7 +44,7 @@ def prepared_path(folder: Path, precision: str) -> Path:
 def _identity(model_dir: Path, precision: str, fingerprint: str | None) -> dict[str, str]:
     import torch
 
-    from segearth_engine.models.r1.onnx_export import weights_fingerprint, weights_stamp
+    from segearth_engine.weights.digest_cache import weights_fingerprint, weights_stamp
 
     return {"segearth.prepared_format": PREPARED_FORMAT, "segearth.precision": precision,
             "segearth.torch_version": torch.__version__,
@@ -56,7 +56,7 @@ def stale_reason(metadata: dict[str, str], model_dir: Path, precision: str) -> s
     """None when a stored file with `metadata` can serve `precision` for the weights in `model_dir`, else why not."""
     import torch
 
-    from segearth_engine.models.r1.onnx_export import weights_fingerprint, weights_stamp
+    from segearth_engine.weights.digest_cache import weights_fingerprint, weights_stamp
 
     if metadata.get("segearth.prepared_format") != PREPARED_FORMAT:
         return f"format {metadata.get('segearth.prepared_format')!r}, this engine writes {PREPARED_FORMAT!r}"
@@ -231,3 +231,16 @@ def _place_quantised(model: SegEarthR1, modules: dict, name: str, parts: dict[st
     for kind in ("weight", "bias"):
         slots.pop(f"{name}.{kind}", None)
     return quantised
+
+
+def load_llm(model_dir: Path, precision: str, device: str = "cpu", store: Path | None = None) -> SegEarthR1:
+    """SegEarth-R1 with only the LLM loaded (the vision side stays on the meta device), in `precision`.
+
+    `store` (the ONNX graphs' folder): on the CPU, an int8 or bf16 LLM is mapped from the prepared copy stored there,
+    prepared from the checkpoint and stored first when that copy is missing or stale (this module)."""
+    from segearth_engine.models.r1.loading import prepare_llm
+
+    if store is not None and device == "cpu" and precision in PREPARED_PRECISIONS:
+        return load_or_prepare(Path(model_dir), Path(store), precision,
+                               lambda: prepare_llm(model_dir, precision, device))
+    return prepare_llm(model_dir, precision, device)

@@ -69,7 +69,7 @@ class Segmenter:
         import torch
 
         from segearth_engine.weights.hub import check_manifest, resolve_model_dir
-        from segearth_engine.models.r1.loading import load_llm
+        from segearth_engine.models.r1.prepared_llm import load_llm
         from segearth_engine.runtime.llm_precision import choose_precision
         from segearth_engine.models.r1.prompt import load_tokenizer
 
@@ -118,7 +118,8 @@ class Segmenter:
         """The whole model in PyTorch: fp32 (the reference), or the vision side fp32 and the LLM in `precision`."""
         import torch
 
-        from segearth_engine.models.r1.loading import load_llm, load_model
+        from segearth_engine.models.r1.loading import load_model
+        from segearth_engine.models.r1.prepared_llm import load_llm
         from segearth_engine.models.r1.onnx_export import VISION_PARTS
 
         if precision == "fp32":
@@ -186,7 +187,7 @@ class Segmenter:
 
     def _llm_model(self):
         if self.model is None:  # released after the last question (low_memory)
-            from segearth_engine.models.r1.loading import load_llm
+            from segearth_engine.models.r1.prepared_llm import load_llm
 
             device = "cuda" if self.device.startswith("CUDA") else "cpu"
             self.model = load_llm(self.model_dir, self.llm_precision, device, store=self._graph_dir)
@@ -365,7 +366,7 @@ class Segmenter:
         import torch
 
         from segearth_engine.runtime.gpu_memory import release_cached_memory
-        from segearth_engine.models.r1.loading import load_llm
+        from segearth_engine.models.r1.prepared_llm import load_llm
         from segearth_engine.runtime.llm_precision import choose_precision
 
         if not self.on_cuda:

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from segearth_engine.models.r1 import prepared_llm
-from segearth_engine.models.r1.loading import load_llm, prepare_llm
+from segearth_engine.models.r1.loading import prepare_llm
+from segearth_engine.models.r1.prepared_llm import load_llm
 from segearth_engine.runtime.llm_precision import supported
 from segearth_engine.models.r1.prepared_llm import load_prepared, prepared_path, save_prepared
 from segearth_engine.weights.safetensors_reader import SafetensorsFile
