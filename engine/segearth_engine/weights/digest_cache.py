@@ -76,8 +76,11 @@ def remember(path: str | Path, digest: str) -> None:
 
 
 def weights_stamp(model_dir: Path) -> dict[str, list[int]]:
-    """Cheap identity of the weight files (size, mtime) to skip re-hashing when nothing changed."""
-    return {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in weight_files(model_dir)}
+    """Cheap identity of the weight files to skip re-hashing when nothing changed: size, mtime, inode and ctime (a
+    file copied over with its size and mtime kept, `cp -p`, still gets a new ctime). Any change falls back to the
+    sha256 of the bytes, so a moved folder costs one hash, never a wrong match."""
+    stats = {p.name: p.stat() for p in weight_files(model_dir)}
+    return {name: [s.st_size, s.st_mtime_ns, s.st_ino, s.st_ctime_ns] for name, s in stats.items()}
 
 
 def weights_fingerprint(model_dir: Path) -> str:

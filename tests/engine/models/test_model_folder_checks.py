@@ -99,8 +99,15 @@ def test_fingerprint_comes_from_the_bytes_and_is_cached(model_copy, monkeypatch)
     manifest still lists the old digest; an unchanged file is not hashed twice."""
     from segearth_engine.weights import checkpoint, digest_cache
 
+    from segearth_engine.models.r1.onnx_export import GRAPH_FORMAT, check_graph_metadata
+    from segearth_engine.weights.digest_cache import weights_stamp
+
     weights = model_copy / "model.safetensors"
     before = weights_fingerprint(model_copy)
+    # what an export of these weights records in its graphs
+    exported = {"segearth.graph": "vision_encoder", "segearth.graph_format": GRAPH_FORMAT,
+                "segearth.weights_stamp": json.dumps(weights_stamp(model_copy)), "segearth.weights_sha256": before}
+    check_graph_metadata(exported, model_copy, "vision_encoder")
     calls = []
     monkeypatch.setattr(digest_cache, "sha256_of", lambda p: calls.append(p) or checkpoint.sha256_of(p))
     assert weights_fingerprint(model_copy) == before and calls == []
@@ -115,3 +122,5 @@ def test_fingerprint_comes_from_the_bytes_and_is_cached(model_copy, monkeypatch)
     after = weights_fingerprint(model_copy)
     assert after != before and len(calls) == 1
     assert after == checkpoint.sha256_of(weights)
+    with pytest.raises(ModelFilesError, match="other weights"):  # the old graphs never run with the new weights
+        check_graph_metadata(exported, model_copy, "vision_encoder")
