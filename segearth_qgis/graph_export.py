@@ -55,29 +55,31 @@ def _engine_error(failure: ChildFailed) -> Exception:
 
 def export_missing_graphs(model_dir: str, is_cancelled: Callable[[], bool],
                           on_export: Callable[[], None] | None = None) -> bool:
-    """Export the model's ONNX graphs in a child process if loading it would export them; True if it did.
+    """Export the model's ONNX graphs in a child process if loading it would export them; True if they were missing
+    (exported here, or by the export of another load that this one waited for).
     A cancel kills the child within a fraction of a second and removes what it left (raises Cancelled)."""
     from segearth_engine.api import graphs_to_export
 
     if graphs_to_export(model_dir) is None:
         return False
-    while not _EXPORTING.acquire(timeout=0.05):  # another export runs: wait for it, or for a cancel
+    if on_export is not None:
+        on_export()  # exporting, or waiting for the export another load (a background preload) is running
+    while not _EXPORTING.acquire(timeout=0.05):
         if is_cancelled():
             raise Cancelled()
     try:
-        return _export_locked(model_dir, is_cancelled, on_export)
+        _export_locked(model_dir, is_cancelled)
     finally:
         _EXPORTING.release()
+    return True
 
 
-def _export_locked(model_dir: str, is_cancelled: Callable[[], bool], on_export: Callable[[], None] | None) -> bool:
+def _export_locked(model_dir: str, is_cancelled: Callable[[], bool]) -> None:
     from segearth_engine.api import graphs_to_export
 
     folder = graphs_to_export(model_dir)  # again: the export this one waited for may have made them
     if folder is None:
-        return False
-    if on_export is not None:
-        on_export()
+        return
     folder.mkdir(parents=True, exist_ok=True)
     before = set(folder.iterdir())
     try:
@@ -89,4 +91,3 @@ def _export_locked(model_dir: str, is_cancelled: Callable[[], bool], on_export: 
         raise
     except ChildFailed as exc:
         raise _engine_error(exc) from exc
-    return True
