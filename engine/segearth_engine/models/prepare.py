@@ -17,25 +17,18 @@ def graphs_to_export(model_dir: str | Path) -> Path | None:
     the weights must be hashed (an unwritable folder without a manifest)."""
     import importlib.util
 
-    from segearth_engine.models.r1.onnx_export import (
-        DECODER_FILE,
-        ENCODER_FILE,
-        default_export_dir,
-        weights_fingerprint,
-    )
+    from segearth_engine.models.r1.onnx_export import DECODER_FILE, ENCODER_FILE, default_export_dir, graphs_folder
     from segearth_engine.weights.hub import check_manifest
 
     if importlib.util.find_spec("onnxruntime") is None:
         return None
     model_dir = Path(model_dir)
     check_manifest(model_dir)
-    folder = default_export_dir(model_dir, "")
-    if (folder / ENCODER_FILE).is_file() and (folder / DECODER_FILE).is_file():
-        return None
-    if model_family(model_dir) == R2:
-        return folder
-    folder = default_export_dir(model_dir, weights_fingerprint(model_dir))
-    return None if (folder / ENCODER_FILE).is_file() else folder
+    if model_family(model_dir) == R2:  # R2's graphs live beside the model (or in the unkeyed cache folder)
+        folder = default_export_dir(model_dir, "")
+        return None if (folder / ENCODER_FILE).is_file() and (folder / DECODER_FILE).is_file() else folder
+    folder, missing = graphs_folder(model_dir)
+    return folder if missing else None
 
 
 def export_graphs(model_dir: str | Path, folder: str | Path) -> None:

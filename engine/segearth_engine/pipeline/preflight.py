@@ -8,23 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from segearth_engine.errors import ModelFilesError
 from segearth_engine.geo.source import RasterSource
 from segearth_engine.pipeline.raster import SegmentationRequest, plan_layout, require_georeference
+from segearth_engine.weights.hub import local_model_folder
 
 DEFAULT_CANVAS = 1024  # a hub repo id is checked when it is downloaded; its canvas is the release's
-
-
-def local_model_folder(model: str | Path) -> Path | None:
-    """The model folder when `model` names one; None for a Hugging Face repo id; ModelFilesError when it is
-    neither."""
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return path
-    text = str(model)
-    if text.count("/") == 1 and not text.startswith((".", "/", "~")) and not path.exists():
-        return None
-    raise ModelFilesError(f"model folder {model} does not exist (nor is it a Hugging Face repo id)")
 
 
 def check_model_folder(folder: Path):

@@ -164,12 +164,19 @@ def check_manifest(folder: Path, full: bool = False) -> dict | None:
     return manifest
 
 
-def resolve_model_dir(model: str | Path, revision: str | None = None) -> Path:
-    """A local folder as it is; a Hugging Face repo id through the pinned, sha256-checked download."""
+def local_model_folder(model: str | Path) -> Path | None:
+    """The model folder when `model` names one; None for a Hugging Face repo id; ModelFilesError when it is
+    neither."""
     path = Path(model).expanduser()
     if path.is_dir():
         return path
     text = str(model)
     if text.count("/") == 1 and not text.startswith((".", "/", "~")) and not path.exists():
-        return download_model(text, revision)
+        return None
     raise ModelFilesError(f"model folder {model} does not exist (nor is it a Hugging Face repo id)")
+
+
+def resolve_model_dir(model: str | Path, revision: str | None = None) -> Path:
+    """A local folder as it is; a Hugging Face repo id through the pinned, sha256-checked download."""
+    folder = local_model_folder(model)
+    return folder if folder is not None else download_model(str(model), revision)

@@ -40,6 +40,17 @@ class ExportedGraphs:
     decoder: Path
 
 
+def graphs_folder(model_dir: Path, export_dir: str | Path | None = None) -> tuple[Path, bool]:
+    """Where `model_dir`'s graphs are (or go), and whether they must be exported first. Without `export_dir`: beside
+    the model when both graphs are there, else the folder keyed to the weights' fingerprint."""
+    folder = Path(export_dir) if export_dir else default_export_dir(model_dir, "")
+    if (folder / ENCODER_FILE).is_file() and (folder / DECODER_FILE).is_file():
+        return folder, False
+    if not export_dir:
+        folder = default_export_dir(model_dir, weights_fingerprint(model_dir))
+    return folder, not (folder / ENCODER_FILE).is_file()
+
+
 def default_export_dir(model_dir: Path, fingerprint: str) -> Path:
     """Beside the model when that folder is writable, else in the user's cache."""
     if os.access(model_dir, os.W_OK):

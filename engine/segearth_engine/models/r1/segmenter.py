@@ -134,20 +134,16 @@ class Segmenter:
         from segearth_engine.models.r1.onnx_export import (
             DECODER_FILE,
             ENCODER_FILE,
-            default_export_dir,
             export_onnx,
+            graphs_folder,
             open_or_reexport,
-            weights_fingerprint,
         )
         from segearth_engine.runtime.onnx_runtime import CUDA, wanted_providers
 
-        folder = Path(export_dir) if export_dir else default_export_dir(model_dir, "")
-        if not (folder / ENCODER_FILE).is_file() or not (folder / DECODER_FILE).is_file():
-            if not export_dir:
-                folder = default_export_dir(model_dir, weights_fingerprint(model_dir))
-            if not (folder / ENCODER_FILE).is_file():
-                log.info("no ONNX graphs for %s yet: exporting them to %s (once)", model_dir, folder)
-                export_onnx(model_dir, folder, overwrite=True)
+        folder, missing = graphs_folder(model_dir, export_dir)
+        if missing:
+            log.info("no ONNX graphs for %s yet: exporting them to %s (once)", model_dir, folder)
+            export_onnx(model_dir, folder, overwrite=True)
 
         def open_both(on: str, fp16: bool):
             pick = fp16_variant if fp16 else Path  # CUDA runs the fp16 variants (fp16_graphs.py)
