@@ -52,7 +52,8 @@ class Segmenter(Protocol):
     def segment(self, encoded: EncodedImage, question: str, task: str = "reasoning") -> Prediction:
         """One question about one encoded image."""
 
-    def segment_batch(self, encoded: Sequence[EncodedImage], question: str, task: str = "reasoning") -> list[Prediction]:
+    def segment_batch(self, encoded: Sequence[EncodedImage], question: str,
+                      task: str = "reasoning") -> list[Prediction]:
         """One question about several encoded images, in order."""
 
     def feature_nbytes(self) -> int:

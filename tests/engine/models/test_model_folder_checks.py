@@ -97,9 +97,8 @@ def test_manifest_link_leaving_the_folder_is_refused(model_copy, tmp_path):
 def test_fingerprint_comes_from_the_bytes_and_is_cached(model_copy, monkeypatch):
     """A same-size weight file from another model (mtime copied too) must change the fingerprint, though the
     manifest still lists the old digest; an unchanged file is not hashed twice."""
-    from segearth_engine.weights import checkpoint, digest_cache
-
     from segearth_engine.models.r1.onnx_export import GRAPH_FORMAT, check_graph_metadata
+    from segearth_engine.weights import checkpoint, digest_cache
     from segearth_engine.weights.digest_cache import weights_stamp
 
     weights = model_copy / "model.safetensors"

@@ -7,15 +7,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segearth_engine.models.r1.config import SegEarthConfig
 from segearth_engine.errors import InputError, ModelFilesError
+from segearth_engine.models.r1.config import SegEarthConfig
 from segearth_engine.runtime.llm_precision import LABELS, compute_dtype, int8_engine
 
 if TYPE_CHECKING:
     import torch
 
-    from segearth_engine.weights.checkpoint import DtypeFor, MapIf, ModuleReady
     from segearth_engine.models.r1.modeling.segearth_r1 import SegEarthR1
+    from segearth_engine.weights.checkpoint import DtypeFor, MapIf, ModuleReady
 
 EMBEDDING = "llm.embed_tokens.weight"
 EMBEDDING_IN_CHECKPOINT = "model.embed_tokens.weight"

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from segearth_engine import __version__
-from segearth_engine.weights.digest_cache import weights_fingerprint, weights_stamp
 from segearth_engine.errors import ModelFilesError, OutputExistsError, StaleGraphError
+from segearth_engine.weights.digest_cache import weights_fingerprint, weights_stamp
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -148,7 +148,12 @@ def export_onnx(model_dir: str | Path, out_dir: str | Path | None = None, overwr
     import torch
 
     from segearth_engine.models.r1.loading import load_model
-    from segearth_engine.models.r1.modeling.segearth_r1 import DECODER_INPUTS, ENCODER_OUTPUTS, MaskDecoderGraph, VisionEncoderGraph
+    from segearth_engine.models.r1.modeling.segearth_r1 import (
+        DECODER_INPUTS,
+        ENCODER_OUTPUTS,
+        MaskDecoderGraph,
+        VisionEncoderGraph,
+    )
     from segearth_engine.models.r1.preprocess import PIXEL_MEAN, PIXEL_STD
 
     model_dir = Path(model_dir)

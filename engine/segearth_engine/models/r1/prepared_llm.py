@@ -3,8 +3,8 @@
 Why: preparing Phi-1.5 from the checkpoint at every start cost most of the load (int8: quantising 1.3 B weights,
 ~20 s on 2 cores). The prepared tensors are written once to `llm_<precision>.safetensors` in the graphs' folder and
 memory-mapped on later loads; an int8 linear is rebuilt from its stored int8 values and per-channel scales/zero points
-(torch packs them for its kernels, which is cheap next to observing and rounding), so the model is bit-identical to a
-freshly prepared one. The file records the weights' identity (size/mtime stamp and sha256), the precision, the torch
+and packed for torch's kernels (runtime/int8_linear.py: in row blocks, on every core, while transformers imports), so
+the model is bit-identical to a freshly prepared one. The file records the weights' identity (size/mtime stamp and sha256), the precision, the torch
 version (the quantisation's rounding is torch's) and `PREPARED_FORMAT`; a file that disagrees, or cannot be read, is
 prepared again and replaced.
 """
@@ -80,17 +80,17 @@ def _metadata(path: Path) -> dict[str, str]:
 
 def stored_tensors(model: SegEarthR1) -> dict[str, torch.Tensor]:
     """The LLM's tensors as they are at run time, int8 linears as (values, scales, zero points, bias)."""
-    import torch
-    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
+    from segearth_engine.runtime.int8_linear import int8_parts
 
     out: dict[str, torch.Tensor] = {}
     for name, module in model.llm.named_modules(prefix="llm"):
-        if isinstance(module, DynamicLinear):
-            weight, bias = module._packed_params._weight_bias()
-            if weight.qscheme() != torch.per_channel_affine:
-                raise ModelFilesError(f"{name}: only per-channel int8 linears can be stored ({weight.qscheme()})")
-            parts = (weight.int_repr(), weight.q_per_channel_scales(), weight.q_per_channel_zero_points(),
-                     bias if bias is not None else torch.zeros(module.out_features))
+        if ".blocks." in name:  # the row blocks of an int8 linear, stored with their parent
+            continue
+        try:
+            parts = int8_parts(module)
+        except ValueError as exc:
+            raise ModelFilesError(f"{name}: {exc}") from exc
+        if parts is not None:
             out.update({f"{name}.{key}": tensor.contiguous() for key, tensor in zip(QUANTISED, parts, strict=True)})
             continue
         for attr, tensor in [*module._parameters.items(), *module._buffers.items()]:
@@ -153,84 +153,90 @@ def load_or_prepare(model_dir: Path, folder: Path, precision: str, prepare: Call
 
 
 def _build(model_dir: Path, path: Path, precision: str) -> SegEarthR1:
-    """SegEarth-R1 with only the LLM filled, every tensor mapped from `path` (int8 linears packed from it)."""
+    """SegEarth-R1 with only the LLM filled, every tensor mapped from `path` (int8 linears packed from it).
+
+    The int8 linears are packed for torch's kernels (most of this load; the GIL is released) on one thread per core
+    from the start, while this thread imports transformers and builds the model (the GIL held)."""
     import torch
 
-    from segearth_engine.models.r1.config import SegEarthConfig
-    from segearth_engine.models.r1.loading import _restore_computed_buffers, build_model
     from segearth_engine.runtime.llm_precision import int8_engine
     from segearth_engine.runtime.onnx_runtime import physical_cores
-    from segearth_engine.weights.checkpoint import place_tensor
     from segearth_engine.weights.safetensors_reader import SafetensorsFile
 
-    model = build_model(SegEarthConfig.from_file(model_dir / "config.json"), "meta")
-    modules = dict(model.named_modules())
-    slots = {n: t for n, t in model.state_dict(keep_vars=True).items() if n.startswith("llm.")}
     reader = SafetensorsFile(path)
     quantised: dict[str, dict[str, torch.Tensor]] = {}
+    plain = []
     for key in reader.keys():
         owner, _, attr = key.rpartition(".")
         if attr in QUANTISED:
             quantised.setdefault(owner, {})[attr] = reader.map(key)
-            continue
+        else:
+            plain.append(key)
+    if quantised and precision != "int8":
+        raise ModelFilesError(f"{path.name}: int8 linears in a {precision} file")
+    for name, parts in quantised.items():
+        if set(parts) != set(QUANTISED):
+            raise ModelFilesError(f"stored int8 linear {name} does not fit the model")
+    if quantised:
+        torch.backends.quantized.engine = int8_engine()
+    pool = ThreadPoolExecutor(max_workers=physical_cores())
+    try:
+        packing = {name: pool.submit(_pack, parts) for name, parts in quantised.items()}
+        quantised.clear()  # each job holds its parts, released once packed: the peak is the packed model
+        return _fill(model_dir, path, reader, plain, packing)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _fill(model_dir: Path, path: Path, reader, plain: list[str], packing: dict) -> SegEarthR1:
+    """The model built on the meta device, its LLM filled with `plain` tensors mapped from `reader` and the packed
+    int8 linears of `packing` (name -> future)."""
+    from segearth_engine.models.r1.config import SegEarthConfig
+    from segearth_engine.models.r1.loading import _restore_computed_buffers, build_model
+    from segearth_engine.weights.checkpoint import place_tensor
+
+    model = build_model(SegEarthConfig.from_file(model_dir / "config.json"), "meta")
+    modules = dict(model.named_modules())
+    slots = {n: t for n, t in model.state_dict(keep_vars=True).items() if n.startswith("llm.")}
+    for key in plain:
         slot = slots.pop(key, None)
         tensor = reader.map(key)
         if slot is None or tuple(slot.shape) != tuple(tensor.shape):
             raise ModelFilesError(f"{path.name}: tensor {key} {list(tensor.shape)} does not fit the model")
         place_tensor(modules, key, tensor, tensor.dtype)
-    if quantised:
-        if precision != "int8":
-            raise ModelFilesError(f"{path.name}: int8 linears in a {precision} file")
-        torch.backends.quantized.engine = int8_engine()
-        packing = [(_place_quantised(model, modules, name, parts, slots), parts) for name, parts in quantised.items()]
-        quantised.clear()
-        # Packing for torch's int8 kernels is most of this load (~0.1 us per weight, one core per call, the GIL
-        # released): one call per core at a time.
-        with ThreadPoolExecutor(max_workers=physical_cores()) as pool:
-            list(pool.map(lambda job: _pack(*job), packing))
+    for name, job in packing.items():
+        _place_quantised(model, modules, name, job.result(), slots)
     _restore_computed_buffers(model)
     if slots:
         raise ModelFilesError(f"{path.name}: tensors missing: {', '.join(sorted(slots)[:5])}")
     return model.eval()
 
 
-def _pack(module: torch.nn.Module, parts: dict[str, torch.Tensor]) -> None:
-    """Pack a stored int8 linear's parts into `module`, then let go of them, so that each mapping is released as
-    soon as its layer is packed (the peak stays the packed model plus the layers in flight)."""
-    import warnings
+def _pack(parts: dict[str, torch.Tensor]) -> torch.nn.Module:
+    """A stored int8 linear's parts packed into a module; the parts (file mappings) are let go of at once, so each
+    mapping is released as soon as its layer is packed."""
+    from segearth_engine.runtime.int8_linear import pack_int8_linear
 
+    try:
+        return pack_int8_linear(*(parts[key] for key in QUANTISED))
+    finally:
+        parts.clear()
+
+
+def _place_quantised(model: SegEarthR1, modules: dict, name: str, packed: torch.nn.Module,
+                     slots: dict[str, torch.Tensor]) -> None:
+    """Put the packed int8 linear `packed` in place of the (meta) Linear `name`."""
     import torch
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch marks quantised tensors as deprecated in favour of torchao
-        weight = torch._make_per_channel_quantized_tensor(parts["qweight"], parts["qscales"], parts["qzero_points"], 0)
-    module.set_weight_bias(weight, parts["qbias"])
-    parts.clear()
-
-
-def _place_quantised(model: SegEarthR1, modules: dict, name: str, parts: dict[str, torch.Tensor],
-                     slots: dict[str, torch.Tensor]) -> torch.nn.Module:
-    """Replace the (meta) Linear `name` by a dynamic int8 Linear, to be packed from `parts` (_pack)."""
-    import warnings
-
-    import torch
-    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
 
     linear = modules.get(name)
-    if type(linear) is not torch.nn.Linear or set(parts) != set(QUANTISED):
+    if type(linear) is not torch.nn.Linear:
         raise ModelFilesError(f"stored int8 linear {name} does not fit the model")
-    values = parts["qweight"]
-    if tuple(values.shape) != (linear.out_features, linear.in_features):
-        raise ModelFilesError(f"stored int8 linear {name} has shape {list(values.shape)}")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch marks eager quantisation as deprecated in favour of torchao
-        quantised = DynamicLinear(1, 1)  # packing a 1x1 placeholder, not a full-size empty weight
-    quantised.in_features, quantised.out_features = linear.in_features, linear.out_features
+    if (packed.out_features, packed.in_features) != (linear.out_features, linear.in_features):
+        raise ModelFilesError(f"stored int8 linear {name} has shape {[packed.out_features, packed.in_features]}")
     parent, _, attr = name.rpartition(".")
-    setattr(model.get_submodule(parent), attr, quantised)
+    setattr(model.get_submodule(parent), attr, packed)
     for kind in ("weight", "bias"):
         slots.pop(f"{name}.{kind}", None)
-    return quantised
 
 
 def load_llm(model_dir: Path, precision: str, device: str = "cpu", store: Path | None = None) -> SegEarthR1:

@@ -11,15 +11,16 @@ import gc
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from segearth_engine.errors import InputError
 from segearth_engine.models.r1.config import SegEarthConfig
-from segearth_engine.errors import InputError, ModelFilesError
-from segearth_engine.runtime.heap import release_free_heap
 from segearth_engine.models.r1.preprocess import prepare_image, unletterbox
+from segearth_engine.runtime.heap import release_free_heap
 from segearth_engine.types import TASKS, EncodedImage, MaskPrediction
 
 log = logging.getLogger(__name__)
@@ -68,10 +69,9 @@ class Segmenter:
         """
         import torch
 
-        from segearth_engine.weights.hub import check_manifest, resolve_model_dir
-        from segearth_engine.models.r1.prepared_llm import load_llm
-        from segearth_engine.runtime.llm_precision import choose_precision
         from segearth_engine.models.r1.prompt import load_tokenizer
+        from segearth_engine.runtime.llm_precision import choose_precision
+        from segearth_engine.weights.hub import check_manifest, resolve_model_dir
 
         if backend not in BACKENDS:
             raise InputError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
@@ -97,21 +97,53 @@ class Segmenter:
             net = cls._load_torch(model_dir, choice.precision, torch_device)
             where = f"{torch_device.upper()} (PyTorch eager; LLM {choice.label})"
             return cls(model_dir, cfg, tokenizer, net, backend, None, where, model_id, choice.precision)
-        sessions, provider, graph_dir = cls._open_graphs(model_dir, device, export_dir)
         from segearth_engine.runtime.onnx_runtime import describe_device
 
-        cuda = provider == "CUDAExecutionProvider" and torch.cuda.is_available()
-        choice = choose_precision(llm_precision, cuda, low_memory=low_memory)
-        net = None  # low memory: loaded on the first question, so it never sits beside the encoder session
-        if not low_memory:
-            start = time.perf_counter()
-            net = load_llm(model_dir, choice.precision, "cuda" if cuda else "cpu", store=graph_dir)
-            log.info("LLM loaded in %s (%s) in %.1f s", choice.label, choice.reason, time.perf_counter() - start)
+        sessions, provider, graph_dir, net, choice = cls._load_onnx_side(model_dir, device, export_dir,
+                                                                         llm_precision, low_memory)
         where = describe_device(provider, f"LLM {choice.label}" + ("; low memory" if low_memory else ""))
         seg = cls(model_dir, cfg, tokenizer, net, backend, sessions, where, model_id, choice.precision, low_memory,
                   device, graph_dir)
         release_free_heap()  # what parsing the graphs and quantising the LLM freed (~0.5 GB at full size)
         return seg
+
+    @classmethod
+    def _load_onnx_side(cls, model_dir: Path, device: str, export_dir: str | Path | None, llm_precision: str,
+                        low_memory: bool):
+        """(sessions, provider, graph folder, LLM or None, precision choice) for the ONNX backend.
+
+        On the CPU, with the graphs already exported, they are opened on a second thread while this one loads the
+        LLM: ONNX Runtime's session set-up (~2 s at full size) releases the GIL, so it runs beside the LLM's imports
+        and int8 packing instead of before them. With CUDA the LLM's device depends on the provider that starts,
+        so the graphs open first."""
+        import torch
+
+        from segearth_engine.models.r1.onnx_export import graphs_folder
+        from segearth_engine.runtime.llm_precision import choose_precision
+        from segearth_engine.runtime.onnx_runtime import CUDA, wanted_providers
+
+        def llm(choice, folder: Path, on: str):
+            if low_memory:  # loaded on the first question, so it never sits beside the encoder session
+                return None
+            from segearth_engine.models.r1.prepared_llm import load_llm
+
+            start = time.perf_counter()
+            net = load_llm(model_dir, choice.precision, on, store=folder)
+            log.info("LLM loaded in %s (%s) in %.1f s", choice.label, choice.reason, time.perf_counter() - start)
+            return net
+
+        folder, missing = graphs_folder(model_dir, export_dir)
+        if not missing and wanted_providers(device)[0] != CUDA:
+            choice = choose_precision(llm_precision, False, low_memory=low_memory)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                graphs = pool.submit(cls._open_graphs, model_dir, device, export_dir)
+                net = llm(choice, folder, "cpu")
+                sessions, provider, graph_dir = graphs.result()
+            return sessions, provider, graph_dir, net, choice
+        sessions, provider, graph_dir = cls._open_graphs(model_dir, device, export_dir)
+        cuda = provider == CUDA and torch.cuda.is_available()
+        choice = choose_precision(llm_precision, cuda, low_memory=low_memory)
+        return sessions, provider, graph_dir, llm(choice, graph_dir, "cuda" if cuda else "cpu"), choice
 
     @staticmethod
     def _load_torch(model_dir: Path, precision: str, torch_device: str):
@@ -119,8 +151,8 @@ class Segmenter:
         import torch
 
         from segearth_engine.models.r1.loading import load_model
-        from segearth_engine.models.r1.prepared_llm import load_llm
         from segearth_engine.models.r1.onnx_export import VISION_PARTS
+        from segearth_engine.models.r1.prepared_llm import load_llm
 
         if precision == "fp32":
             return load_model(model_dir, torch.float32).to(torch_device)
@@ -130,7 +162,6 @@ class Segmenter:
 
     @staticmethod
     def _open_graphs(model_dir: Path, device: str, export_dir: str | Path | None):
-        from segearth_engine.runtime.fp16_graphs import fp16_variant
         from segearth_engine.models.r1.onnx_export import (
             DECODER_FILE,
             ENCODER_FILE,
@@ -138,6 +169,7 @@ class Segmenter:
             graphs_folder,
             open_or_reexport,
         )
+        from segearth_engine.runtime.fp16_graphs import fp16_variant
         from segearth_engine.runtime.onnx_runtime import CUDA, wanted_providers
 
         folder, missing = graphs_folder(model_dir, export_dir)
@@ -244,8 +276,8 @@ class Segmenter:
         """The LLM's input embeddings for one image and question, and the rows to pool ([1, tokens, hidden])."""
         import torch
 
-        from segearth_engine.runtime.llm_precision import compute_dtype
         from segearth_engine.models.r1.prompt import assemble, refer_ids
+        from segearth_engine.runtime.llm_precision import compute_dtype
 
         ids = self._prompt(task)
         question_ids = refer_ids(self.tokenizer, question, self.cfg.seg_token_id)
@@ -361,8 +393,8 @@ class Segmenter:
         chosen as `auto` would on this CPU). Slow, but the run goes on instead of failing."""
         import torch
 
-        from segearth_engine.runtime.gpu_memory import release_cached_memory
         from segearth_engine.models.r1.prepared_llm import load_llm
+        from segearth_engine.runtime.gpu_memory import release_cached_memory
         from segearth_engine.runtime.llm_precision import choose_precision
 
         if not self.on_cuda:

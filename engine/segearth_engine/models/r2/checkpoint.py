@@ -15,8 +15,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segearth_engine.weights.checkpoint import check_all_loaded, check_layout, checkpoint_layout, load_targets, place_tensor, weight_files
 from segearth_engine.errors import ModelFilesError
+from segearth_engine.weights.checkpoint import (
+    check_all_loaded,
+    check_layout,
+    checkpoint_layout,
+    load_targets,
+    place_tensor,
+    weight_files,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -83,8 +90,8 @@ def load_model(model_dir: str | Path, dtype: torch.dtype | Callable[[str], torch
     """
     import torch
 
-    from segearth_engine.weights.safetensors_reader import SafetensorsFile
     from segearth_engine.models.r2.config import R2Config
+    from segearth_engine.weights.safetensors_reader import SafetensorsFile
 
     model_dir = Path(model_dir)
     if not model_dir.is_dir():

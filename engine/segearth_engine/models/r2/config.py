@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from segearth_engine.models.config_ranges import check_values
 from segearth_engine.models.r1.config import (
     ENGINE_CONFIG_KEY,
     ConfigError,
@@ -26,7 +27,6 @@ from segearth_engine.models.r1.config import (
     engine_sub_config,
     read_config,
 )
-from segearth_engine.models.config_ranges import check_values
 
 ARCHITECTURE = "SegEarthR2"
 MODEL_TYPE = "mipha_phi"

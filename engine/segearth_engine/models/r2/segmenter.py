@@ -18,9 +18,9 @@ import numpy as np
 
 from segearth_engine.errors import InputError, ModelFilesError
 from segearth_engine.models.r1.preprocess import unletterbox
-from segearth_engine.types import EncodedImage, MultiTargetPrediction, TargetMask
 from segearth_engine.models.r2.config import R2Config
 from segearth_engine.models.r2.generation import DEFAULT_MAX_NEW_TOKENS, MAX_NEW_TOKENS_LIMIT
+from segearth_engine.types import EncodedImage, MultiTargetPrediction, TargetMask
 
 log = logging.getLogger(__name__)
 BACKENDS = ("auto", "onnx", "torch")
@@ -112,8 +112,8 @@ class R2Segmenter:
         """`max_new_tokens` defaults to the folder's generation_config.json value, else DEFAULT_MAX_NEW_TOKENS."""
         import torch
 
-        from segearth_engine.weights.hub import check_manifest, resolve_model_dir
         from segearth_engine.models.r2.checkpoint import load_model
+        from segearth_engine.weights.hub import check_manifest, resolve_model_dir
 
         if backend not in BACKENDS:
             raise InputError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
@@ -146,9 +146,15 @@ class R2Segmenter:
 
     @staticmethod
     def _open_graphs(model_dir: Path, device: str, export_dir: str | Path | None):
-        from segearth_engine.models.r1.onnx_export import DECODER_FILE, ENCODER_FILE, check_graph_metadata, default_export_dir, open_or_reexport
-        from segearth_engine.runtime.onnx_runtime import create_session
+        from segearth_engine.models.r1.onnx_export import (
+            DECODER_FILE,
+            ENCODER_FILE,
+            check_graph_metadata,
+            default_export_dir,
+            open_or_reexport,
+        )
         from segearth_engine.models.r2.onnx_export import export_r2_onnx
+        from segearth_engine.runtime.onnx_runtime import create_session
 
         folder = Path(export_dir) if export_dir else default_export_dir(model_dir, "")
         if not (folder / ENCODER_FILE).is_file() or not (folder / DECODER_FILE).is_file():

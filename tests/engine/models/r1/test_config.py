@@ -4,8 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from segearth_engine.models.r1.config import ENGINE_CONFIG_KEY, ConfigError, SegEarthConfig, tiny_config
 from segearth_engine.errors import ModelFilesError
+from segearth_engine.models.r1.config import ENGINE_CONFIG_KEY, ConfigError, SegEarthConfig, tiny_config
 
 
 def test_round_trips():

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from segearth_engine.models.r1.config import LLMConfig
 from segearth_engine.errors import CheckpointKeyError
+from segearth_engine.models.r1.config import LLMConfig
 from segearth_engine.models.r1.modeling.phi import (
     build_phi,
     fuse_qkv,

@@ -10,9 +10,8 @@ import torch
 
 from segearth_engine.models.r1 import prepared_llm
 from segearth_engine.models.r1.loading import prepare_llm
-from segearth_engine.models.r1.prepared_llm import load_llm
+from segearth_engine.models.r1.prepared_llm import load_llm, load_prepared, prepared_path, save_prepared
 from segearth_engine.runtime.llm_precision import supported
-from segearth_engine.models.r1.prepared_llm import load_prepared, prepared_path, save_prepared
 from segearth_engine.weights.safetensors_reader import SafetensorsFile
 
 # bf16 loads on any CPU (only its speed needs native support); int8 needs a quantised engine.
@@ -155,3 +154,24 @@ def test_segmenter_stores_beside_its_graphs(model_copy):
     precision = "int8" if supported("int8") is None else "bf16"
     seg = Segmenter.from_pretrained(model_copy, backend="onnx", device="cpu", llm_precision=precision)
     assert prepared_path(seg._graph_dir, precision).is_file()
+
+
+@pytest.mark.skipif("int8" not in PRECISIONS, reason="no fast int8 kernels on this CPU/torch")
+def test_int8_linears_packed_in_row_blocks_are_bit_identical(model_copy, tmp_path, monkeypatch):
+    """Large linears are packed as row blocks at load (runtime/int8_linear.py): same outputs, same stored file."""
+    from segearth_engine.runtime import int8_linear
+
+    store = tmp_path / "store"
+    fresh = load_llm(model_copy, "int8", store=store)
+    whole = load_prepared(model_copy, store, "int8")
+    monkeypatch.setattr(int8_linear, "BLOCK_WEIGHTS", 16 * fresh.cfg.llm.hidden_size)  # fc1 etc. in blocks
+    blocked = load_prepared(model_copy, store, "int8")
+    assert isinstance(blocked.llm.layers[0].mlp.fc1, int8_linear.RowBlocks)
+    assert not isinstance(whole.llm.layers[0].mlp.fc1, int8_linear.RowBlocks)
+    assert torch.equal(_hidden(blocked, "int8"), _hidden(whole, "int8"))
+    assert torch.equal(_hidden(blocked, "int8"), _hidden(fresh, "int8"))
+    again = tmp_path / "again"
+    save_prepared(blocked, model_copy, again, "int8")
+    first, second = SafetensorsFile(prepared_path(store, "int8")), SafetensorsFile(prepared_path(again, "int8"))
+    assert first.keys() == second.keys()
+    assert all(torch.equal(first.read(key), second.read(key)) for key in first.keys())

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from segearth_engine.models.r1.config import MaskDecoderConfig
 from segearth_engine.errors import InputError
+from segearth_engine.models.r1.config import MaskDecoderConfig
 from segearth_engine.models.r1.modeling.mask_decoder import MaskedAttentionDecoder
 from segearth_engine.models.r2.modeling.decoder import SegQueryDecoder
 from segearth_engine.models.r2.preprocess import prepare_clip_image, prepare_mask_image, resize_geometry

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from segearth_engine.api import SegmentationRequest, segment_raster
 from segearth_engine.errors import InputError
 from segearth_engine.geo.rasterio_source import RasterioSource
-from segearth_engine.api import SegmentationRequest, segment_raster
 from segearth_engine.types import MultiTargetPrediction
 from tests.conftest import DATA
 
