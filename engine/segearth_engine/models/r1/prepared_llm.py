@@ -4,9 +4,9 @@ Why: preparing Phi-1.5 from the checkpoint at every start cost most of the load 
 ~20 s on 2 cores). The prepared tensors are written once to `llm_<precision>.safetensors` in the graphs' folder and
 memory-mapped on later loads; an int8 linear is rebuilt from its stored int8 values and per-channel scales/zero points
 and packed for torch's kernels (runtime/int8_linear.py: in row blocks, on every core, while transformers imports), so
-the model is bit-identical to a freshly prepared one. The file records the weights' identity (size/mtime stamp and sha256), the precision, the torch
-version (the quantisation's rounding is torch's) and `PREPARED_FORMAT`; a file that disagrees, or cannot be read, is
-prepared again and replaced.
+the model is bit-identical to a freshly prepared one. The file records the weights' identity (size/mtime stamp and
+sha256), the precision, the torch version (the quantisation's rounding is torch's) and `PREPARED_FORMAT`; a file that
+disagrees, or cannot be read, is prepared again and replaced.
 """
 
 from __future__ import annotations

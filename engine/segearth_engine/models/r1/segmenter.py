@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -67,10 +67,7 @@ class Segmenter:
         (llm_precision.AUTO_ORDER) for the ONNX backend and fp32 for the PyTorch reference backend.
         `low_memory`: release the LLM between questions and the encoder session after encoding (ONNX backend).
         """
-        import torch
-
         from segearth_engine.models.r1.prompt import load_tokenizer
-        from segearth_engine.runtime.llm_precision import choose_precision
         from segearth_engine.weights.hub import check_manifest, resolve_model_dir
 
         if backend not in BACKENDS:
@@ -80,8 +77,11 @@ class Segmenter:
         model_dir = resolve_model_dir(model, revision)
         manifest = check_manifest(model_dir)
         cfg = SegEarthConfig.from_file(model_dir / "config.json")
-        tokenizer = load_tokenizer(model_dir, cfg.pad_token_id, cfg.seg_token_id)
         model_id = (manifest or {}).get("repo_id") or model_dir.name
+
+        def tokenizer():
+            return load_tokenizer(model_dir, cfg.pad_token_id, cfg.seg_token_id)
+
         if backend == "auto":
             try:
                 import onnxruntime  # noqa: F401
@@ -92,32 +92,35 @@ class Segmenter:
                 backend = "torch"
                 low_memory = False
         if backend == "torch":
+            import torch
+
+            from segearth_engine.runtime.llm_precision import choose_precision
+
+            tok = tokenizer()
             torch_device = "cuda" if device != "cpu" and torch.cuda.is_available() else "cpu"
             choice = choose_precision("fp32" if llm_precision == "auto" else llm_precision, torch_device == "cuda")
             net = cls._load_torch(model_dir, choice.precision, torch_device)
             where = f"{torch_device.upper()} (PyTorch eager; LLM {choice.label})"
-            return cls(model_dir, cfg, tokenizer, net, backend, None, where, model_id, choice.precision)
+            return cls(model_dir, cfg, tok, net, backend, None, where, model_id, choice.precision)
         from segearth_engine.runtime.onnx_runtime import describe_device
 
-        sessions, provider, graph_dir, net, choice = cls._load_onnx_side(model_dir, device, export_dir,
-                                                                         llm_precision, low_memory)
+        tok, sessions, provider, graph_dir, net, choice = cls._load_onnx_side(model_dir, device, export_dir,
+                                                                              llm_precision, low_memory, tokenizer)
         where = describe_device(provider, f"LLM {choice.label}" + ("; low memory" if low_memory else ""))
-        seg = cls(model_dir, cfg, tokenizer, net, backend, sessions, where, model_id, choice.precision, low_memory,
+        seg = cls(model_dir, cfg, tok, net, backend, sessions, where, model_id, choice.precision, low_memory,
                   device, graph_dir)
         release_free_heap()  # what parsing the graphs and quantising the LLM freed (~0.5 GB at full size)
         return seg
 
     @classmethod
     def _load_onnx_side(cls, model_dir: Path, device: str, export_dir: str | Path | None, llm_precision: str,
-                        low_memory: bool):
-        """(sessions, provider, graph folder, LLM or None, precision choice) for the ONNX backend.
+                        low_memory: bool, tokenizer: Callable[[], Any]):
+        """(tokenizer, sessions, provider, graph folder, LLM or None, precision choice) for the ONNX backend.
 
-        On the CPU, with the graphs already exported, they are opened on a second thread while this one loads the
-        LLM: ONNX Runtime's session set-up (~2 s at full size) releases the GIL, so it runs beside the LLM's imports
-        and int8 packing instead of before them. With CUDA the LLM's device depends on the provider that starts,
-        so the graphs open first."""
-        import torch
-
+        On the CPU, with the graphs already exported, they are opened on a second thread from the start, while this
+        one imports torch and loads the tokenizer and the LLM: ONNX Runtime's session set-up (~2 s at full size)
+        releases the GIL, so it runs beside those instead of before them. Otherwise the tokenizer is checked first
+        (before a first export of minutes), and with CUDA the LLM's device depends on the provider that starts."""
         from segearth_engine.models.r1.onnx_export import graphs_folder
         from segearth_engine.runtime.llm_precision import choose_precision
         from segearth_engine.runtime.onnx_runtime import CUDA, wanted_providers
@@ -134,16 +137,20 @@ class Segmenter:
 
         folder, missing = graphs_folder(model_dir, export_dir)
         if not missing and wanted_providers(device)[0] != CUDA:
-            choice = choose_precision(llm_precision, False, low_memory=low_memory)
             with ThreadPoolExecutor(max_workers=1) as pool:
                 graphs = pool.submit(cls._open_graphs, model_dir, device, export_dir)
+                tok = tokenizer()
+                choice = choose_precision(llm_precision, False, low_memory=low_memory)
                 net = llm(choice, folder, "cpu")
                 sessions, provider, graph_dir = graphs.result()
-            return sessions, provider, graph_dir, net, choice
+            return tok, sessions, provider, graph_dir, net, choice
+        import torch
+
+        tok = tokenizer()
         sessions, provider, graph_dir = cls._open_graphs(model_dir, device, export_dir)
         cuda = provider == CUDA and torch.cuda.is_available()
         choice = choose_precision(llm_precision, cuda, low_memory=low_memory)
-        return sessions, provider, graph_dir, llm(choice, graph_dir, "cuda" if cuda else "cpu"), choice
+        return tok, sessions, provider, graph_dir, llm(choice, graph_dir, "cuda" if cuda else "cpu"), choice
 
     @staticmethod
     def _load_torch(model_dir: Path, precision: str, torch_device: str):
