@@ -719,5 +719,21 @@ réponse {answer:.0f} m², référence {reference:.0f} m², recouvrement {overla
         <source>{} of {} rows answered, {} failed; {} encodings</source>
         <translation>{} lignes sur {} répondues, {} en échec ; {} encodages</translation>
     </message>
+    <message>
+        <source>SegEarth: preparing the view</source>
+        <translation>SegEarth : préparation de la vue</translation>
+    </message>
+    <message>
+        <source>View prepared for the next question</source>
+        <translation>Vue préparée pour la prochaine question</translation>
+    </message>
+    <message>
+        <source>Prepare the view while I type</source>
+        <translation>Préparer la vue pendant la saisie</translation>
+    </message>
+    <message>
+        <source>Encode the view a question would use while you type it, so that the answer comes sooner; this uses the processor while you type</source>
+        <translation>Encoder la vue qu'utiliserait la question pendant que vous la tapez, pour que la réponse arrive plus tôt ; cela utilise le processeur pendant la saisie</translation>
+    </message>
 </context>
 </TS>

@@ -719,5 +719,21 @@ answer {answer:.0f} m², reference {reference:.0f} m², overlap {overlap:.0f} m�
         <source>{} of {} rows answered, {} failed; {} encodings</source>
         <translation>{} / {} 行已回答，{} 行失败；{} 次编码</translation>
     </message>
+    <message>
+        <source>SegEarth: preparing the view</source>
+        <translation>SegEarth：正在准备视图</translation>
+    </message>
+    <message>
+        <source>View prepared for the next question</source>
+        <translation>视图已为下一个问题准备好</translation>
+    </message>
+    <message>
+        <source>Prepare the view while I type</source>
+        <translation>输入时预先准备视图</translation>
+    </message>
+    <message>
+        <source>Encode the view a question would use while you type it, so that the answer comes sooner; this uses the processor while you type</source>
+        <translation>在您输入问题时预先编码该问题将使用的视图，以便更快得到答案；输入期间会占用处理器</translation>
+    </message>
 </context>
 </TS>

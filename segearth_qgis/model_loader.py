@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 
 from qgis.core import QgsApplication, QgsTask
 
@@ -60,9 +61,10 @@ class ModelPreloader:
     """Starts a ModelLoadTask whenever a usable model folder is set, and keeps the panel's device line truthful:
     "loading…" while it loads, then the device the engine reports (or why it did not load)."""
 
-    def __init__(self, holder: ModelHolder, panel) -> None:
+    def __init__(self, holder: ModelHolder, panel, on_loaded: Callable[[], None] | None = None) -> None:
         self.holder = holder
         self.panel = panel
+        self.on_loaded = on_loaded  # after a load the panel still wants (the plugin then prepares the view)
         self.tasks: list[ModelLoadTask] = []  # Python references kept while QGIS runs them
 
     def loading(self, model_dir: str) -> ModelLoadTask | None:
@@ -110,5 +112,7 @@ class ModelPreloader:
             return
         if task.error:
             self.panel.set_device(tr("not loaded: {}").format(task.error))
-        else:
-            self.show_device()
+            return
+        self.show_device()
+        if self.on_loaded is not None:
+            self.on_loaded()

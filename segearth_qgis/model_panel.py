@@ -38,6 +38,7 @@ class ModelPanel(QGroupBox):
     diagnosticsRequested = Signal()  # noqa: N815
     installRequested = Signal()  # noqa: N815
     lowMemoryChanged = Signal(bool)  # noqa: N815
+    warmViewChanged = Signal(bool)  # noqa: N815
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(tr("Model"), parent)
@@ -78,6 +79,11 @@ class ModelPanel(QGroupBox):
                                       "encoder after encoding; each question then loads them again (slower)"))
         self.low_memory.toggled.connect(self.lowMemoryChanged.emit)
         form.addRow("", self.low_memory)
+        self.warm_view = QCheckBox(tr("Prepare the view while I type"), self)
+        self.warm_view.setToolTip(tr("Encode the view a question would use while you type it, so that the answer "
+                                     "comes sooner; this uses the processor while you type"))
+        self.warm_view.toggled.connect(self.warmViewChanged.emit)
+        form.addRow("", self.warm_view)
 
         buttons = QHBoxLayout()
         self.diagnostics = QPushButton(tr("Diagnostics"), self)

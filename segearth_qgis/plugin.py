@@ -24,6 +24,7 @@ from .request import PluginRequest
 from .score_panel import attach_score_panel, remember_run_extent
 from .task import FunctionTask, SegmentTask
 from .translation import install_translator, remove_translator, tr
+from .warm_view import ViewWarmer
 
 log = logging.getLogger(__name__)
 MENU = "&SegEarth"
@@ -41,6 +42,7 @@ class SegEarthPlugin:
         self.actions: list[QAction] = []
         self.provider = None
         self.preloader: ModelPreloader | None = None
+        self.warmer: ViewWarmer | None = None
         self.last_result_layer = None
         self.result_layers: list = []
         self.install_dialog = None
@@ -63,7 +65,11 @@ class SegEarthPlugin:
         panel.installRequested.connect(self.install_dependencies)
         panel.low_memory.setChecked(self.holder.low_memory)
         panel.lowMemoryChanged.connect(self._low_memory_changed)
-        self.preloader = ModelPreloader(self.holder, panel)
+        self.warmer = ViewWarmer(self.holder, self.dock, bool(settings.get("warm_view")),
+                                 lambda: self.task.request if self.task is not None else None)
+        panel.warm_view.setChecked(self.warmer.enabled)
+        panel.warmViewChanged.connect(self._warm_view_changed)
+        self.preloader = ModelPreloader(self.holder, panel, on_loaded=self.warmer.schedule)
         if not self.refresh_dependencies():
             self.preloader.preload(panel.model_dir())  # the model loads while the user picks a layer and types
 
@@ -152,6 +158,9 @@ class SegEarthPlugin:
         if self.preloader is not None:
             self.preloader.close()
             self.preloader = None
+        if self.warmer is not None:
+            self.warmer.close()
+            self.warmer = None
         self.holder.clear()
         remove_translator()
 
@@ -173,6 +182,8 @@ class SegEarthPlugin:
     def _model_dir_changed(self, path: str) -> None:
         settings.put("model_dir", path)
         self.holder.clear()
+        if self.warmer is not None:
+            self.warmer.cancel()  # a view prepared for the previous model is of no use
         if self.preloader is not None:
             self.preloader.preload(path)
 
@@ -181,6 +192,11 @@ class SegEarthPlugin:
         self.holder.set_low_memory(enabled)  # a run in progress keeps its model; the next run loads anew
         if self.dock is not None and self.preloader is not None:
             self.preloader.preload(self.dock.model_panel.model_dir())
+
+    def _warm_view_changed(self, enabled: bool) -> None:
+        settings.put("warm_view", enabled)
+        if self.warmer is not None:
+            self.warmer.set_enabled(enabled)
 
     def message(self, text: str, level: str = "info", duration: int = 8) -> None:
         bar = self.iface.messageBar()
@@ -225,6 +241,7 @@ class SegEarthPlugin:
         if refusal:
             self._refuse(refusal, "warning")
             return None
+        waits = self.warmer is not None and self.warmer.before_question(request)  # its view is being encoded
         task = SegmentTask(request, source, self.holder, on_done=self._task_done,
                            description=tr("SegEarth: {}").format(request.question))
         task.crs = QgsCoordinateReferenceSystem(layer.crs())
@@ -234,7 +251,7 @@ class SegEarthPlugin:
         task.stageChanged.connect(lambda stage: self.dock.set_stage(stage_text(stage)))
         self.task = task
         self.dock.set_running(True)
-        self.dock.set_stage(tr("Starting…"))
+        self.dock.set_stage(stage_text("encoding") if waits else tr("Starting…"))
         QgsApplication.taskManager().addTask(task)
         return task
 
@@ -244,6 +261,8 @@ class SegEarthPlugin:
             self.task.cancel()
             if self.preloader is not None:
                 self.preloader.cancel()
+            if self.warmer is not None:
+                self.warmer.cancel()
 
     def _task_done(self, task: SegmentTask) -> None:
         self.task = None
@@ -260,6 +279,8 @@ class SegEarthPlugin:
             self.dock.set_stage(tr("Failed: {}").format(task.error))
             self.message(task.error, "critical")
             return
+        if self.warmer is not None:
+            self.warmer.remember(task.request)  # its view is in the cache now
         self._add_result(task)
 
     def _add_result(self, task: SegmentTask) -> None:

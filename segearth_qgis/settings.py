@@ -14,6 +14,7 @@ DEFAULTS: dict[str, Any] = {
     "resolution": 0.0,
     "cache_mb": 512,
     "low_memory": False,
+    "warm_view": True,  # encode the view while the question is typed (uses the CPU meanwhile)
 }
 
 

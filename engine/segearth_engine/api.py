@@ -3,6 +3,7 @@
     from segearth_engine import api
     segmenter = api.load_segmenter("path/to/model")          # the family (R1 or R2) is read from the folder
     result = api.segment_raster(source, segmenter, api.SegmentationRequest("Where are the roads?"))
+    api.encode_view(source, segmenter, request, cache=cache)  # before the question: its run then skips the encoder
 
 `import segearth_engine.api` is cheap (no numpy-heavy geo stack, no torch/transformers/onnxruntime): each name is
 imported from its room on first use, so the plugin can load, inspect a model folder and explain what is missing
@@ -116,8 +117,8 @@ _WHERE = {
 }
 
 __all__ = ["RUN_MODULES", "Cancelled", "InputError", "ModelFilesError", "OutputExistsError", "SegEarthError",
-           "segment_raster", "Segmenter", "Prediction", "load_segmenter", "model_family", "family_of_config",
-           "is_test_config",
+           "segment_raster", "encode_view", "Segmenter", "Prediction", "load_segmenter", "model_family",
+           "family_of_config", "is_test_config",
            "read_folder_config", "check_mode", "VIEW_ONLY_MESSAGE", "R1", "R2", "FAMILIES", "ENGINE_CONFIG_KEY",
            "is_r2_config", "SEG_TOKEN", "folder_max_new_tokens", "PRECISIONS", "RELEASED_MODELS", "download_model",
            "resolve_model_dir", "SegmentationRequest", "SegmentationResult", "MODES", "TASKS", "EncodedImage",
@@ -156,3 +157,15 @@ def segment_raster(source: RasterSource, segmenter: Segmenter, request: Segmenta
     from segearth_engine.pipeline.raster import segment_raster as segment_single
 
     return segment_single(source, segmenter, request, progress, is_cancelled, cache, mask_path, overwrite, batch_size)
+
+
+def encode_view(source: RasterSource, segmenter: Segmenter, request: SegmentationRequest, progress=None,
+                is_cancelled=None, *, cache: FeatureCache, batch_size: int | None = None) -> int:
+    """Encode into `cache`, before the question is known, what segment_raster(source, segmenter, request,
+    cache=cache) will look up (either family; `request.question` may be empty here): that run then skips the encoder.
+    Returns the number of tiles this call encoded (0: all were cached, or another caller sharing the cache encoded
+    them meanwhile and was waited for). Same checks, limits, `progress`, `is_cancelled` and `batch_size` as
+    segment_raster; at most the tiles the cache keeps at once (pipeline/raster.py: encode_view)."""
+    from segearth_engine.pipeline.raster import encode_view as encode
+
+    return encode(source, segmenter, request, progress, is_cancelled, cache=cache, batch_size=batch_size)

@@ -22,8 +22,16 @@ from segearth_engine.geo.store import make_store
 from segearth_engine.geo.tiling import Grid, StripStitcher, Tile, TileLayout, make_grid
 from segearth_engine.geo.vectorize import vectorise
 from segearth_engine.models.base import Segmenter
+from segearth_engine.models.families import R2, check_mode
 from segearth_engine.pipeline.limits import check_plan
-from segearth_engine.pipeline.tile_step import STAGE_OFFSETS, StepCounters, answer_tiles
+from segearth_engine.pipeline.tile_step import (
+    STAGE_OFFSETS,
+    OnStage,
+    StepCounters,
+    TileFeatures,
+    answer_tiles,
+    encode_tiles,
+)
 from segearth_engine.runtime.gpu_memory import (
     OomOutcome,
     choose_batch_size,
@@ -36,6 +44,8 @@ from segearth_engine.types import TASKS
 MODES = ("view", "tiled")
 STAGES = ("reading", "encoding", "reasoning", "decoding", "vectorising")
 Progress = Callable[[float, str], None]
+#: where each stage starts within a group of tiles when only encoding (encode_view)
+ENCODE_OFFSETS = {"reading": 0.0, "encoding": 0.1}
 
 
 @dataclass(frozen=True)
@@ -60,9 +70,10 @@ class SegmentationRequest:
     simplify: float = 0.0
     max_tiles: int | None = None
 
-    def checked(self, tile: int) -> SegmentationRequest:
-        """InputError for anything a user could have typed wrong."""
-        if not self.question or not self.question.strip():
+    def checked(self, tile: int, require_question: bool = True) -> SegmentationRequest:
+        """InputError for anything a user could have typed wrong. `require_question=False`: for encode_view only,
+        which encodes the view before the question is known (the encoder never sees it)."""
+        if require_question and (not self.question or not self.question.strip()):
             raise InputError("the question is empty")
         if self.task not in TASKS:
             raise InputError(f"task {self.task!r} is not one of {', '.join(TASKS)}")
@@ -160,20 +171,30 @@ class _Run:
         if self.is_cancelled():
             raise Cancelled()
 
-    def group_logits(self, grid: Grid, group: list[tuple[int, Tile]],
-                     share: float) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(logits, valid) of (index, tile) pairs through the shared per-tile step (tile_step.answer_tiles); a tile
-        without valid input is not asked about: its logits are NODATA_LOGIT."""
+    def on_stage(self, group: list[tuple[int, Tile]], share: float, offsets=STAGE_OFFSETS) -> OnStage:
+        """The per-tile step's stage callback for `group`: progress within the group's share, cancel checks."""
         fraction, span = group[0][0] * share, share * len(group)
 
         def on_stage(name: str) -> None:
             if name != "decoding":
                 self.check()
-            self.progress(fraction + STAGE_OFFSETS[name] * span, name)
+            self.progress(fraction + offsets[name] * span, name)
 
+        return on_stage
+
+    def group_logits(self, grid: Grid, group: list[tuple[int, Tile]],
+                     share: float) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(logits, valid) of (index, tile) pairs through the shared per-tile step (tile_step.answer_tiles); a tile
+        without valid input is not asked about: its logits are NODATA_LOGIT."""
         answers = answer_tiles(self.segmenter, self.source, grid, self.radiometry, [tile for _, tile in group],
-                               self.request.question, self.request.task, self.cache, self.counters, on_stage)
+                               self.request.question, self.request.task, self.cache, self.counters,
+                               self.on_stage(group, share), self.is_cancelled)
         return [(answer.logits(), answer.valid) for answer in answers]
+
+    def group_features(self, grid: Grid, group: list[tuple[int, Tile]], share: float) -> list[TileFeatures]:
+        """The same step up to the cache (tile_step.encode_tiles): features of (index, tile) pairs, nothing asked."""
+        return encode_tiles(self.segmenter, self.source, grid, self.radiometry, [tile for _, tile in group],
+                            self.cache, self.counters, self.on_stage(group, share, ENCODE_OFFSETS), self.is_cancelled)
 
 
 def auto_batch_size(segmenter: Segmenter, request: SegmentationRequest) -> int:
@@ -183,28 +204,36 @@ def auto_batch_size(segmenter: Segmenter, request: SegmentationRequest) -> int:
     return choose_batch_size(free_bytes(), tile_bytes(segmenter.feature_nbytes()))
 
 
-def _process_tiles(run: _Run, grid: Grid, layout: TileLayout, total: int, stitcher: StripStitcher,
-                   batch_size: int) -> None:
-    """Feed the tiles to the stitcher in order, `batch_size` at a time; out of GPU memory, the batch is halved and,
-    at one tile, the segmenter moves to the CPU (gpu_memory.run_with_oom_fallback)."""
-    share = 0.9 / max(total, 1)
+def _batch(segmenter: Segmenter, request: SegmentationRequest, batch_size: int | None) -> int:
+    batch = auto_batch_size(segmenter, request) if batch_size is None else int(batch_size)
+    if batch < 1:
+        raise InputError(f"batch_size must be at least 1, not {batch_size}")
+    return batch
+
+
+def _process_tiles(run: _Run, layout: TileLayout, total: int, batch_size: int,
+                   step_group: Callable[[list[tuple[int, Tile]]], list],
+                   consume: Callable[[Tile, object], None]) -> None:
+    """The first `total` tiles in order, `batch_size` at a time, through `step_group(group)` (one result per tile),
+    each result handed to `consume(tile, result)`; out of GPU memory, the batch is halved and, at one tile, the
+    segmenter moves to the CPU (gpu_memory.run_with_oom_fallback)."""
     segmenter = run.segmenter
     to_cpu = segmenter.to_cpu if segmenter.on_cuda else None
     outcome = OomOutcome(max(1, int(batch_size)))
     pending: list[tuple[int, Tile]] = []
 
     def flush() -> None:
-        done: list[tuple[np.ndarray, np.ndarray]] = []
+        done: list = []
 
-        def step(batch: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        def step(batch: int) -> list:
             while len(done) < len(pending):  # after a retry, only the tiles not yet answered
-                done.extend(run.group_logits(grid, pending[len(done):len(done) + batch], share))
+                done.extend(step_group(pending[len(done):len(done) + batch]))
             return done
 
         run_with_oom_fallback(step, outcome.batch, to_cpu=to_cpu if not outcome.on_cpu else None,
                               notify=run.notes.append, outcome=outcome)
-        for (_, tile), (logits, valid) in zip(pending, done, strict=True):
-            stitcher.add(tile, logits, valid)
+        for (_, tile), result in zip(pending, done, strict=True):
+            consume(tile, result)
         pending.clear()
 
     for index, tile in enumerate(layout):
@@ -243,10 +272,10 @@ def segment_raster(source: RasterSource, segmenter: Segmenter, request: Segmenta
     store = make_store(grid.height, grid.width, grid.transform, source.crs_wkt)
     try:
         stitcher = StripStitcher(layout, store.write_rows)
-        batch = auto_batch_size(segmenter, request) if batch_size is None else int(batch_size)
-        if batch < 1:
-            raise InputError(f"batch_size must be at least 1, not {batch_size}")
-        _process_tiles(run, grid, layout, total, stitcher, batch)
+        batch = _batch(segmenter, request, batch_size)
+        share = 0.9 / max(total, 1)
+        _process_tiles(run, layout, total, batch, lambda group: run.group_logits(grid, group, share),
+                       lambda tile, answer: stitcher.add(tile, *answer))
         stitcher.finish()
         run.check()
         run.progress(0.9, "vectorising")
@@ -266,3 +295,44 @@ def segment_raster(source: RasterSource, segmenter: Segmenter, request: Segmenta
             probability=getattr(store, "probability", None), timings=run.timings, notes=run.notes)
     finally:
         store.close()
+
+
+def tiles_to_warm(segmenter: Segmenter, cache, total: int) -> int:
+    """How many of `total` tiles a warm-up encodes: those the cache can keep at once (more would evict the first
+    ones before the question comes: encoder time spent for nothing); all when the features' size is unknown."""
+    nbytes = int(segmenter.feature_nbytes() or 0)
+    if nbytes <= 0:
+        return total
+    return min(total, cache.capacity_bytes(gpu=segmenter.on_cuda) // nbytes)
+
+
+def encode_view(source: RasterSource, segmenter: Segmenter, request: SegmentationRequest,
+                progress: Progress | None = None, is_cancelled: Callable[[], bool] | None = None, *, cache,
+                batch_size: int | None = None) -> int:
+    """Encode into `cache` the tiles that segment_raster (either family: api.segment_raster) will look up for
+    `request`, before its question is known; returns how many tiles this call encoded (0: all were cached, or
+    encoded meanwhile by another caller sharing the cache, which was waited for).
+
+    The same plan (request checks but the question, georeference, limits, extent, grid, radiometry, tiles) and the
+    same per-tile step up to the cache (tile_step.encode_tiles) as the question's run, so the entries are exactly
+    the ones it looks up. Only as many tiles as the cache keeps at once (tiles_to_warm); Cancelled as a run."""
+    if cache is None:
+        raise InputError("encode_view needs a FeatureCache: the features it makes are kept there")
+    canvas = int(segmenter.image_size)
+    request = request.checked(canvas, require_question=False)
+    if segmenter.multi_target:
+        check_mode(R2, request.mode)
+    require_georeference(source)
+    run = _Run(source, segmenter, request, None, cache, progress, is_cancelled)
+    run.check()
+    run.progress(0.0, "reading")
+    _, grid, run.radiometry, layout = plan_layout(source, request, canvas)
+    total = len(layout) if request.max_tiles is None else min(len(layout), int(request.max_tiles))
+    total = tiles_to_warm(segmenter, cache, total)
+    if total > 0:
+        share = 1.0 / total
+        _process_tiles(run, layout, total, _batch(segmenter, request, batch_size),
+                       lambda group: run.group_features(grid, group, share), lambda tile, features: None)
+    run.check()
+    run.progress(1.0, "encoding")
+    return run.counters.encoder_calls

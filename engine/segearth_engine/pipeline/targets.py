@@ -60,7 +60,7 @@ def segment_raster_targets(source: RasterSource, segmenter: Segmenter, request: 
     window, grid, radiometry, layout = plan_layout(source, request, canvas)
     tile = next(iter(layout))
     answer = answer_tiles(segmenter, source, grid, radiometry, [tile], request.question, request.task, cache,
-                          counters, on_stage)[0]
+                          counters, on_stage, cancelled)[0]
     if answer.prediction is None:
         raise InputError("the extent holds no valid pixels (all nodata or transparent)")
     prediction, valid = answer.prediction, answer.valid

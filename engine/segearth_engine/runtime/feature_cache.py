@@ -6,17 +6,26 @@ Entries encoded on the GPU stay there while they fit `gpu_max_mb` (the warm ques
 least recently used ones beyond it are moved to host memory, which has its own bound, `max_mb`. Values need
 `nbytes`; GPU values also `on_device` and `to_host()` (types.EncodedImage has them).
 Thread-safe: the plugin's tasks run on worker threads.
+
+Encodings in flight: a caller about to encode a key claims it (`get_or_claim`); another caller asking for that key
+meanwhile is told so and `wait`s for the claim to end (its own cancel still honoured), then finds the features
+here instead of encoding the same tile a second time in parallel (a view warmed while the user types, and the
+question asked before the warm-up ended). The claim lives here because the cache is what every caller that shares
+encodings shares (the plugin's questions and warm-ups, its Processing algorithms), and its key is the one exact
+notion of "the same tile". A claim ends with `put` (or `release` when the encoding failed or was cancelled).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 # GPU budget when none is given: this share of the device's total memory, at most DEFAULT_GPU_MAX_MB.
 DEFAULT_GPU_SHARE = 0.1
 DEFAULT_GPU_MAX_MB = 2048
+#: how often a caller waiting for another's encoding looks at its own cancel flag (s)
+WAIT_POLL_S = 0.05
 
 
 def default_gpu_budget_mb() -> float:
@@ -46,6 +55,7 @@ class FeatureCache:
         self._items: OrderedDict[Hashable, object] = OrderedDict()
         self._sizes: dict[Hashable, int] = {}
         self._gpu: set[Hashable] = set()
+        self._claims: dict[Hashable, threading.Event] = {}  # keys being encoded -> set when the claim ends
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -69,6 +79,10 @@ class FeatureCache:
     def cpu_nbytes(self) -> int:
         return self.nbytes - self.gpu_nbytes
 
+    def capacity_bytes(self, gpu: bool = False) -> int:
+        """How much it can keep at once: the host budget, plus the GPU budget for entries made on the GPU."""
+        return self.max_bytes + (self.gpu_max_bytes if gpu else 0)
+
     def on_gpu(self, key: Hashable) -> bool:
         return key in self._gpu
 
@@ -84,17 +98,66 @@ class FeatureCache:
             self.misses += 1
             return None
 
+    def get_or_claim(self, key: Hashable) -> tuple[object | None, bool]:
+        """(value, False) when cached (a hit); (None, True) when not cached and nobody encodes it: the caller now holds
+        the claim and must `put` or `release` the key; (None, False) when another caller holds the claim: `wait` for
+        it to end, then ask again."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return self._items[key], False
+            if key in self._claims:
+                return None, False
+            self.misses += 1
+            self._claims[key] = threading.Event()
+            return None, True
+
+    def in_flight(self, key: Hashable) -> bool:
+        """True while a caller holds the claim on `key` (it is being encoded)."""
+        with self._lock:
+            return key in self._claims
+
+    def wait(self, key: Hashable, is_cancelled: Callable[[], bool] | None = None, poll: float = WAIT_POLL_S) -> bool:
+        """Block until nobody holds the claim on `key`: True; False as soon as `is_cancelled()` (asked every `poll` s).
+        Never call it while holding claims of your own: two callers could then wait for each other."""
+        with self._lock:
+            event = self._claims.get(key)
+        if event is None:
+            return True
+        if is_cancelled is None:
+            event.wait()
+            return True
+        while not event.wait(poll):
+            if is_cancelled():
+                return False
+        return True
+
+    def release(self, key: Hashable) -> None:
+        """End a claim without a value (the encoding failed or was cancelled): a waiter then encodes it itself."""
+        with self._lock:
+            self._end_claim(key)
+
+    def _end_claim(self, key: Hashable) -> None:
+        event = self._claims.pop(key, None)
+        if event is not None:
+            event.set()
+
     def put(self, key: Hashable, value, nbytes: int | None = None) -> bool:
-        """Store `value` (demoting/evicting the least recently used); False when it alone exceeds the budgets."""
+        """Store `value` (demoting/evicting the least recently used); False when it alone exceeds the budgets. Ends
+        a claim on `key` either way."""
         size = int(nbytes if nbytes is not None else getattr(value, "nbytes", 0))
         gpu = _on_device(value)
         if gpu and size > self.gpu_max_bytes:
             if size > self.max_bytes:
+                self.release(key)
                 return False
             value, gpu = value.to_host(), False
         elif not gpu and size > self.max_bytes:
+            self.release(key)
             return False
         with self._lock:
+            self._end_claim(key)
             if key in self._items:
                 del self._items[key]
                 del self._sizes[key]
