@@ -7,7 +7,7 @@ returns: a MaskPrediction (one mask) or a MultiTargetPrediction (a text answer a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -43,11 +43,13 @@ class Segmenter(Protocol):
     def on_cuda(self) -> bool:
         """True while it runs on a CUDA device."""
 
-    def encode(self, image: np.ndarray) -> EncodedImage:
-        """Question-independent features of an HxWx3 uint8 RGB image."""
+    def encode(self, image: np.ndarray, is_cancelled: Callable[[], bool] | None = None) -> EncodedImage:
+        """Question-independent features of an HxWx3 uint8 RGB image; Cancelled soon after `is_cancelled()` turns
+        true, also in the middle of the encoder run."""
 
-    def encode_batch(self, images: Sequence[np.ndarray]) -> list[EncodedImage]:
-        """Features of several images (tiles), in order."""
+    def encode_batch(self, images: Sequence[np.ndarray],
+                     is_cancelled: Callable[[], bool] | None = None) -> list[EncodedImage]:
+        """Features of several images (tiles), in order; Cancelled as `encode`."""
 
     def segment(self, encoded: EncodedImage, question: str, task: str = "reasoning") -> Prediction:
         """One question about one encoded image."""

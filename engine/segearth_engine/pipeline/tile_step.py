@@ -89,7 +89,7 @@ def encode_tiles(segmenter: Segmenter, source: RasterSource, grid: Grid, radiome
     while wanted:
         mine, theirs = _claim(cache, wanted, features, counters)
         if mine:
-            _encode(segmenter, mine, features, cache, counters, stage)
+            _encode(segmenter, mine, features, cache, counters, stage, is_cancelled)
         if theirs:  # only now, holding no claim of this call: two callers never wait for each other
             stage("encoding")
             for _, key, _ in theirs:
@@ -132,12 +132,12 @@ def _claim(cache, wanted: Wanted, features: list[TileFeatures], counters: StepCo
 
 
 def _encode(segmenter: Segmenter, mine: Wanted, features: list[TileFeatures], cache, counters: StepCounters,
-            stage: OnStage) -> None:
+            stage: OnStage, is_cancelled: Callable[[], bool] | None) -> None:
     """Encode the claimed tiles in one batch into `features` and the cache; the claims end also on failure/cancel."""
     try:
         stage("encoding")
         start = time.perf_counter()
-        encodings = segmenter.encode_batch([rgb for _, _, rgb in mine])
+        encodings = segmenter.encode_batch([rgb for _, _, rgb in mine], is_cancelled=is_cancelled)
         counters.timings["encoder"] += time.perf_counter() - start
         counters.encoder_calls += len(mine)
         for (position, key, _), encoded in zip(mine, encodings, strict=True):

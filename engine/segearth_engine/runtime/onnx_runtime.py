@@ -6,14 +6,16 @@ into torch CUDA tensors, so features go from the encoder to the LLM and the deco
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from segearth_engine.errors import ModelFilesError, SegEarthError
+from segearth_engine.errors import Cancelled, ModelFilesError, SegEarthError
 
 log = logging.getLogger(__name__)
 CUDA = "CUDAExecutionProvider"
@@ -30,18 +32,24 @@ class Session:
     def metadata(self) -> dict[str, str]:
         return dict(self.session.get_modelmeta().custom_metadata_map)
 
-    def run(self, feeds: dict[str, Any]) -> dict[str, Any]:
+    def run(self, feeds: dict[str, Any], is_cancelled: Callable[[], bool] | None = None) -> dict[str, Any]:
+        """The outputs by name; Cancelled within ~`CANCEL_POLL_S` of `is_cancelled()` turning true (interrupted)."""
         names = [o.name for o in self.session.get_outputs()]
-        return dict(zip(names, self.session.run(names, feeds, run_options()), strict=True))
+        options = run_options()
+        with interruptible(options, is_cancelled):
+            values = self.session.run(names, feeds, options)
+        return dict(zip(names, values, strict=True))
 
     @property
     def device_bound(self) -> bool:
         """True when this session runs on CUDA and torch can hold its tensors there (IO binding possible)."""
         return self.provider == CUDA and torch_cuda() is not None
 
-    def run_bound(self, feeds: dict[str, Any], device_outputs: Iterable[str] = ()) -> dict[str, Any]:
+    def run_bound(self, feeds: dict[str, Any], device_outputs: Iterable[str] = (),
+                  is_cancelled: Callable[[], bool] | None = None) -> dict[str, Any]:
         """Run through IO binding: feeds are numpy arrays (copied in) or torch CUDA tensors (used in place); the
-        outputs named in `device_outputs` come back as torch CUDA tensors, the others as numpy arrays."""
+        outputs named in `device_outputs` come back as torch CUDA tensors, the others as numpy arrays. Cancelled as
+        `run`."""
         import numpy as np
 
         torch = torch_cuda()
@@ -71,7 +79,9 @@ class Session:
                 binding.bind_output(node.name, "cpu")
         if from_torch:  # torch wrote the inputs on its own stream; ONNX Runtime reads them on its stream
             torch.cuda.current_stream(device_id).synchronize()
-        self.session.run_with_iobinding(binding, run_options())  # synchronises ONNX Runtime's stream on return
+        options = run_options()
+        with interruptible(options, is_cancelled):
+            self.session.run_with_iobinding(binding, options)  # synchronises ONNX Runtime's stream on return
         names = [o.name for o in self.session.get_outputs()]
         for name, value in zip(names, binding.get_outputs(), strict=True):
             if name not in outputs:
@@ -176,6 +186,43 @@ def cuda_provider_options(device_id: int = 0, gpu_mem_limit_mb: float | None = N
         except ValueError:
             raise SegEarthError(f"{GPU_MEM_LIMIT_ENV}={limit!r} is not a number of megabytes") from None
     return options
+
+
+CANCEL_POLL_S = 0.05
+
+
+@contextlib.contextmanager
+def interruptible(options, is_cancelled: Callable[[], bool] | None) -> Iterator[None]:
+    """Run the block (one ONNX Runtime run with `options`) so that `is_cancelled()` turning true stops it: a watcher
+    thread sets `options.terminate`, ONNX Runtime ends the run after its current node, and the block raises
+    Cancelled. Why: an encoder run is ~10 s on a laptop CPU; a cancelled question, or a warm-up of a view the user
+    left, would otherwise keep the CPU (and the next run waiting) until it ends."""
+    if is_cancelled is None:
+        yield
+        return
+    if is_cancelled():
+        raise Cancelled()
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(CANCEL_POLL_S):
+            if is_cancelled():
+                options.terminate = True
+                return
+
+    watcher = threading.Thread(target=watch, name="segearth-onnx-cancel", daemon=True)
+    watcher.start()
+    try:
+        yield
+    except Exception:
+        if options.terminate:
+            raise Cancelled() from None
+        raise
+    finally:
+        done.set()
+        watcher.join()
+    if options.terminate:  # cancelled as the run ended: its outputs are complete, but the caller asked to stop
+        raise Cancelled()
 
 
 def run_options():

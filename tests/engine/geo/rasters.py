@@ -63,8 +63,8 @@ class BrightnessSegmenter:
         self.encoder_calls = 0
         self.seen_shapes: list[tuple[int, int]] = []
 
-    def encode_batch(self, images) -> list[EncodedImage]:
-        return [self.encode(image) for image in images]
+    def encode_batch(self, images, is_cancelled=None) -> list[EncodedImage]:
+        return [self.encode(image, is_cancelled) for image in images]
 
     def segment_batch(self, encoded, question: str, task: str = "reasoning") -> list[MaskPrediction]:
         return [self.segment(e, question, task) for e in encoded]
@@ -78,7 +78,7 @@ class BrightnessSegmenter:
     def release(self) -> None:
         pass
 
-    def encode(self, image: np.ndarray) -> EncodedImage:
+    def encode(self, image: np.ndarray, is_cancelled=None) -> EncodedImage:
         assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
         self.encoder_calls += 1
         self.seen_shapes.append(image.shape[:2])

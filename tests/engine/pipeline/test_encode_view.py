@@ -33,12 +33,12 @@ class GatedEncoder:
     def __getattr__(self, name):
         return getattr(self._segmenter, name)
 
-    def encode_batch(self, images):
+    def encode_batch(self, images, is_cancelled=None):
         self.entered.set()
         assert self.gate.wait(60)
         if self.fail:
             raise RuntimeError("encoder failed")
-        return self._segmenter.encode_batch(images)
+        return self._segmenter.encode_batch(images, is_cancelled)
 
 
 def _in_thread(fn):

@@ -239,10 +239,11 @@ class Segmenter:
         gc.collect()
 
     # -- inference -------------------------------------------------------------------------------------------------
-    def encode(self, image: np.ndarray) -> EncodedImage:
+    def encode(self, image: np.ndarray, is_cancelled: Callable[[], bool] | None = None) -> EncodedImage:
         """Question-independent features of an HxWx3 uint8 RGB image (any size; letterboxed like upstream).
 
-        On CUDA (with torch's CUDA) the features stay in GPU memory as torch tensors (IO binding); else numpy."""
+        On CUDA (with torch's CUDA) the features stay in GPU memory as torch tensors (IO binding); else numpy.
+        The ONNX run stops with Cancelled soon after `is_cancelled()` turns true (onnx_runtime.interruptible)."""
         import torch
 
         pixels, box = prepare_image(image, self.cfg.image_size)
@@ -251,9 +252,10 @@ class Segmenter:
             session = self._encoder_session()
             if session.device_bound:
                 tensors = session.run_bound({"pixel_values": pixels},
-                                            device_outputs=[o.name for o in session.session.get_outputs()])
+                                            device_outputs=[o.name for o in session.session.get_outputs()],
+                                            is_cancelled=is_cancelled)
             else:
-                tensors = session.run({"pixel_values": pixels})
+                tensors = session.run({"pixel_values": pixels}, is_cancelled)
             if self.low_memory:
                 self.sessions = (None, self.sessions[1])
                 gc.collect()
@@ -265,10 +267,11 @@ class Segmenter:
             tensors = {k: v.float().cpu().numpy() for k, v in out.items()}
         return EncodedImage(tensors=tensors, letterbox=box, backend=self.backend)
 
-    def encode_batch(self, images: Sequence[np.ndarray]) -> list[EncodedImage]:
+    def encode_batch(self, images: Sequence[np.ndarray],
+                     is_cancelled: Callable[[], bool] | None = None) -> list[EncodedImage]:
         """Features of several images. The exported encoder takes one image per run (Swin's window partition is
         traced at batch 1), so the runs go back to back; on CUDA their outputs stay on the device."""
-        return [self.encode(image) for image in images]
+        return [self.encode(image, is_cancelled) for image in images]
 
     def _prompt(self, task: str) -> list[int]:
         from segearth_engine.models.r1.prompt import build_prompt, tokenize_prompt

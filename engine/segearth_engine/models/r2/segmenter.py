@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -176,8 +176,9 @@ class R2Segmenter:
         return sessions, sessions[0].provider
 
     # -- inference -------------------------------------------------------------------------------------------------
-    def encode(self, image: np.ndarray) -> EncodedImage:
-        """Both branches' features of an HxWx3 uint8 RGB image."""
+    def encode(self, image: np.ndarray, is_cancelled: Callable[[], bool] | None = None) -> EncodedImage:
+        """Both branches' features of an HxWx3 uint8 RGB image; the ONNX run stops with Cancelled soon after
+        `is_cancelled()` turns true."""
         import torch
 
         from segearth_engine.models.r2.preprocess import prepare_clip_image, prepare_mask_image
@@ -186,15 +187,16 @@ class R2Segmenter:
         clip = prepare_clip_image(image, self.cfg.siglip.image_size)
         self.encoder_calls += 1
         if self.sessions is not None:
-            tensors = self.sessions[0].run({"pixel_values": pixels, "clip_pixel_values": clip})
+            tensors = self.sessions[0].run({"pixel_values": pixels, "clip_pixel_values": clip}, is_cancelled)
         else:
             with torch.inference_mode():
                 out = self.model.encode(torch.from_numpy(pixels), torch.from_numpy(clip))
             tensors = {k: v.float().numpy() for k, v in out.items()}
         return EncodedImage(tensors=tensors, letterbox=box, backend=self.backend)
 
-    def encode_batch(self, images: Sequence[np.ndarray]) -> list[EncodedImage]:
-        return [self.encode(image) for image in images]
+    def encode_batch(self, images: Sequence[np.ndarray],
+                     is_cancelled: Callable[[], bool] | None = None) -> list[EncodedImage]:
+        return [self.encode(image, is_cancelled) for image in images]
 
     def generate(self, encoded: EncodedImage, question: str, do_sample: bool = False):
         """The LLM step: (answer token ids, [SEG] hidden states [N, hidden])."""

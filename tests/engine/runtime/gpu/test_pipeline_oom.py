@@ -32,13 +32,13 @@ class PressuredSegmenter:
         if self.on_cuda and tiles > self.fits:
             raise ort_oom(self.limited)
 
-    def encode(self, image):
+    def encode(self, image, is_cancelled=None):
         self._pressure(1)
-        return self.inner.encode(image)
+        return self.inner.encode(image, is_cancelled)
 
-    def encode_batch(self, images):
+    def encode_batch(self, images, is_cancelled=None):
         self._pressure(len(images))
-        return self.inner.encode_batch(images)
+        return self.inner.encode_batch(images, is_cancelled)
 
     def to_cpu(self) -> None:
         self.on_cuda = False
