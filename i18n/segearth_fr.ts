@@ -735,5 +735,13 @@ réponse {answer:.0f} m², référence {reference:.0f} m², recouvrement {overla
         <source>Encode the view a question would use while you type it, so that the answer comes sooner; this uses the processor while you type</source>
         <translation>Encoder la vue qu'utiliserait la question pendant que vous la tapez, pour que la réponse arrive plus tôt ; cela utilise le processeur pendant la saisie</translation>
     </message>
+    <message>
+        <source>Exporting the model's ONNX graphs (once)</source>
+        <translation>Export des graphes ONNX du modèle (une seule fois)</translation>
+    </message>
+    <message>
+        <source>Reference:</source>
+        <translation>Référence :</translation>
+    </message>
 </context>
 </TS>

@@ -735,5 +735,13 @@ answer {answer:.0f} m², reference {reference:.0f} m², overlap {overlap:.0f} m�
         <source>Encode the view a question would use while you type it, so that the answer comes sooner; this uses the processor while you type</source>
         <translation>在您输入问题时预先编码该问题将使用的视图，以便更快得到答案；输入期间会占用处理器</translation>
     </message>
+    <message>
+        <source>Exporting the model's ONNX graphs (once)</source>
+        <translation>正在导出模型的 ONNX 图（仅一次）</translation>
+    </message>
+    <message>
+        <source>Reference:</source>
+        <translation>参考：</translation>
+    </message>
 </context>
 </TS>

@@ -42,6 +42,20 @@ def mode_refusal(info: ModelInfo, mode: str) -> str | None:
     return None
 
 
+def load_segmenter(holder: ModelHolder, model_dir: str, is_cancelled: Callable[[], bool],
+                   on_export: Callable[[], None] | None = None, preload_of: int | None = None):
+    """The plugin's one way to load a model (background preload, questions, Processing algorithms), in a worker
+    thread: the engine imported without stalling QGIS's main thread (heavy_imports.py), a first ONNX export in a
+    child process that a cancel kills (graph_export.py; `on_export()` when it starts), then the holder's shared
+    model. Raises EngineUnavailable, cancellable.Cancelled (cancelled export) or the engine's errors."""
+    from .graph_export import export_missing_graphs
+    from .heavy_imports import import_engine
+
+    import_engine()
+    export_missing_graphs(model_dir, is_cancelled, on_export)
+    return holder.get(model_dir, preload_of=preload_of)
+
+
 def run_engine(request: PluginRequest, source, holder: ModelHolder, progress: Callable[[float, str], None],
                is_cancelled: Callable[[], bool], on_loaded: Callable[[object], None] | None = None) -> RunOutcome:
     """One question on `source` (a RasterSource) with the holder's model for `request.model_dir`. The heavy imports
@@ -58,12 +72,16 @@ def run_engine(request: PluginRequest, source, holder: ModelHolder, progress: Ca
     except EngineUnavailable as exc:
         outcome.error = str(exc)
         return outcome
-    from .graph_export import export_missing_graphs
 
+    def exporting() -> None:
+        progress(0.0, "exporting")
+        exported.append(True)
+
+    exported: list[bool] = []
     try:
-        if export_missing_graphs(request.model_dir, is_cancelled, lambda: progress(0.0, "exporting")):
+        segmenter = load_segmenter(holder, request.model_dir, is_cancelled, exporting)
+        if exported:
             progress(0.0, "loading model")
-        segmenter = holder.get(request.model_dir)
         outcome.device, outcome.model_id = segmenter.device, segmenter.model_id
         if on_loaded is not None:
             on_loaded(segmenter)

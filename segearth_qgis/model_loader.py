@@ -34,13 +34,10 @@ class ModelLoadTask(QgsTask):
     def run(self) -> bool:  # worker thread
         from .cancellable import Cancelled
         from .dependencies import EngineUnavailable
-        from .graph_export import export_missing_graphs
-        from .heavy_imports import import_engine
+        from .engine_run import load_segmenter
 
         try:
-            import_engine()  # without stalling QGIS's main thread
-            export_missing_graphs(self.model_dir, self.isCanceled)  # in a child process that a cancel kills
-            segmenter = self.holder.get(self.model_dir, preload_of=self.generation)
+            segmenter = load_segmenter(self.holder, self.model_dir, self.isCanceled, preload_of=self.generation)
             self.device = getattr(segmenter, "device", "")
             return True
         except Cancelled:  # the user cancelled a question while this load exported the graphs

@@ -138,7 +138,11 @@ class AnswerQuestionSet(QgsProcessingAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, text))
 
     def _segmenter(self, model_dir: str, feedback):
-        from .dependencies import EngineUnavailable, load_engine
+        """The model loaded the plugin's way (engine_run.load_segmenter): a first ONNX export runs in a child
+        process that the algorithm's Cancel stops."""
+        from .cancellable import Cancelled
+        from .dependencies import EngineUnavailable
+        from .engine_run import load_segmenter
 
         info = inspect_model_dir(model_dir)
         if info.state not in ("ok", "test"):
@@ -146,10 +150,18 @@ class AnswerQuestionSet(QgsProcessingAlgorithm):
         if info.state == "test":
             feedback.pushWarning(info.message)  # random weights: never presented as a working segmenter
         try:
-            load_engine()
+            return load_segmenter(self.holder, model_dir, feedback.isCanceled,
+                                  lambda: feedback.pushInfo(tr("Exporting the model's ONNX graphs (once)")))
         except EngineUnavailable as exc:
             raise QgsProcessingException(str(exc)) from exc
-        return self.holder.get(model_dir)
+        except Cancelled as exc:
+            raise QgsProcessingException(tr("Cancelled")) from exc
+        except Exception as exc:
+            from segearth_engine.api import SegEarthError  # imported: the engine is what raised
+
+            if isinstance(exc, SegEarthError):  # a bad model folder: its one-line message, not a traceback
+                raise QgsProcessingException(str(exc)) from exc
+            raise
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from .qgis_source import QgisRasterSource

@@ -54,6 +54,9 @@ class ScorePanel(QWidget):
         self.button.setToolTip(tr("IoU, precision, recall and F1 of the selected result layer (or the last one) "
                                   "against the reference polygons, inside the extent the question was asked on"))
         self.button.clicked.connect(self.scoreRequested.emit)
+        label = QLabel(tr("Reference:"), self)
+        label.setBuddy(self.reference_combo)
+        row.addWidget(label)
         row.addWidget(self.reference_combo, 1)
         row.addWidget(self.button)
         outer.addLayout(row)

@@ -156,3 +156,47 @@ def test_question_set_is_usable_in_a_model(provider):
     assert model.childAlgorithm("answer").algorithm() is not None
     assert model.childAlgorithm("score").algorithm() is not None
     assert "answer" in model.dependsOnChildAlgorithms("score")
+
+
+class ExportWatchingFeedback(QgsProcessingFeedback):
+    """Records info lines; `cancel_on_export`: cancels as the model's first ONNX export starts."""
+
+    def __init__(self, cancel_on_export: bool = False) -> None:
+        super().__init__()
+        self.infos: list[str] = []
+        self.cancel_on_export = cancel_on_export
+
+    def pushInfo(self, info: str) -> None:  # noqa: N802 - QGIS API
+        self.infos.append(info)
+        if self.cancel_on_export and "ONNX" in info:
+            self.cancel()
+        super().pushInfo(info)
+
+
+@pytest.mark.parametrize("cancel", [False, True])
+def test_question_set_exports_a_new_model_the_plugin_way(provider, engine_available, rgbn_layer, tmp_path, cancel):
+    """A model without graphs is exported in a child process that the algorithm's Cancel stops (engine_run's
+    load_segmenter, as the dock's questions and background load), not in QGIS's own process."""
+    from segearth_engine.tiny_models.r1 import make_tiny_model
+
+    model = make_tiny_model(tmp_path / "fresh", seed=0)
+    assert not (model / "onnx").exists()
+    table = QgsVectorLayer("Polygon?crs=EPSG:32618&field=id:string&field=question:string", "q", "memory")
+    x0, y0, x1, y1 = REGION
+    feature = QgsFeature(table.fields())
+    feature.setGeometry(QgsGeometry.fromWkt(f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))"))
+    feature.setAttributes(["all", "fields"])
+    table.dataProvider().addFeatures([feature])
+    params = {"RASTER": rgbn_layer, "QUESTIONS": table, "MODEL": str(model), "OUTPUT": "memory:", "MODE": 0,
+              "MATCH_IOU": 0.5}
+    feedback = ExportWatchingFeedback(cancel_on_export=cancel)
+    algorithm = QgsApplication.processingRegistry().createAlgorithmById("segearth:answerquestionset")
+    if cancel:
+        with pytest.raises(QgsProcessingException, match="Cancelled"):
+            algorithm.processAlgorithm(params, QgsProcessingContext(), feedback)
+        assert not list((model / "onnx").glob("*.onnx"))  # the killed export left no graph behind
+    else:
+        result = algorithm.processAlgorithm(params, QgsProcessingContext(), feedback)
+        assert result["ANSWERED"] == 1
+        assert (model / "onnx" / "vision_encoder.onnx").is_file()
+    assert "Exporting the model's ONNX graphs (once)" in feedback.infos
