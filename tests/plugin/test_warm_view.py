@@ -77,10 +77,10 @@ def _slow_encoder(monkeypatch, segmenter, seconds: float) -> threading.Event:
     entered = threading.Event()
     real = segmenter.encode_batch
 
-    def slow(images):
+    def slow(images, is_cancelled=None):
         entered.set()
         time.sleep(seconds)
-        return real(images)
+        return real(images, is_cancelled=is_cancelled)
 
     monkeypatch.setattr(segmenter, "encode_batch", slow)
     return entered
