@@ -16,6 +16,7 @@ from segearth_engine.geo.rasterio_source import RasterioSource
 from segearth_engine.pipeline.raster import SegmentationRequest, segment_raster
 from segearth_engine.runtime.feature_cache import FeatureCache
 from tests.conftest import DATA
+from tests.engine.threads import in_thread
 
 QUESTION = "where could a small plane land?"
 
@@ -39,20 +40,6 @@ class GatedEncoder:
         if self.fail:
             raise RuntimeError("encoder failed")
         return self._segmenter.encode_batch(images, is_cancelled)
-
-
-def _in_thread(fn):
-    box: dict = {}
-
-    def target():
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    return thread, box
 
 
 def test_warmed_view_is_answered_without_the_encoder_and_bit_identical_to_a_cold_run(tiny_onnx_segmenter):
@@ -125,10 +112,10 @@ def test_no_warm_up_beyond_what_the_cache_keeps(tiny_onnx_segmenter):
 def test_question_asked_during_the_warm_up_waits_for_it_instead_of_encoding_again(tiny_onnx_segmenter):
     gated, cache = GatedEncoder(tiny_onnx_segmenter), FeatureCache(max_mb=256)
     with RasterioSource(DATA / "rgbn.tif") as warm_src, RasterioSource(DATA / "rgbn.tif") as ask_src:
-        warm, warm_box = _in_thread(lambda: api.encode_view(warm_src, gated, SegmentationRequest(""), cache=cache))
+        warm, warm_box = in_thread(lambda: api.encode_view(warm_src, gated, SegmentationRequest(""), cache=cache))
         assert gated.entered.wait(30)  # the warm-up holds the claim and is inside the encoder
         stages: list[str] = []
-        ask, ask_box = _in_thread(lambda: segment_raster(ask_src, gated, SegmentationRequest(QUESTION),
+        ask, ask_box = in_thread(lambda: segment_raster(ask_src, gated, SegmentationRequest(QUESTION),
                                                          lambda f, s: stages.append(s), cache=cache))
         time.sleep(0.5)
         assert ask.is_alive() and "encoding" in stages and "reasoning" not in stages  # waiting, not encoding
@@ -144,9 +131,9 @@ def test_question_waiting_for_a_warm_up_can_still_be_cancelled(tiny_onnx_segment
     gated, cache = GatedEncoder(tiny_onnx_segmenter), FeatureCache(max_mb=256)
     cancel = threading.Event()
     with RasterioSource(DATA / "rgbn.tif") as warm_src, RasterioSource(DATA / "rgbn.tif") as ask_src:
-        warm, warm_box = _in_thread(lambda: api.encode_view(warm_src, gated, SegmentationRequest(""), cache=cache))
+        warm, warm_box = in_thread(lambda: api.encode_view(warm_src, gated, SegmentationRequest(""), cache=cache))
         assert gated.entered.wait(30)
-        ask, ask_box = _in_thread(lambda: segment_raster(ask_src, gated, SegmentationRequest(QUESTION),
+        ask, ask_box = in_thread(lambda: segment_raster(ask_src, gated, SegmentationRequest(QUESTION),
                                                          is_cancelled=cancel.is_set, cache=cache))
         time.sleep(0.3)
         cancel.set()
@@ -162,9 +149,9 @@ def test_question_encodes_itself_when_the_warm_up_it_waited_for_fails(tiny_onnx_
     gated, cache = GatedEncoder(tiny_onnx_segmenter), FeatureCache(max_mb=256)
     gated.fail = True
     with RasterioSource(DATA / "rgbn.tif") as warm_src, RasterioSource(DATA / "rgbn.tif") as ask_src:
-        warm, warm_box = _in_thread(lambda: api.encode_view(warm_src, gated, SegmentationRequest(""), cache=cache))
+        warm, warm_box = in_thread(lambda: api.encode_view(warm_src, gated, SegmentationRequest(""), cache=cache))
         assert gated.entered.wait(30)
-        ask, ask_box = _in_thread(lambda: segment_raster(ask_src, tiny_onnx_segmenter, SegmentationRequest(QUESTION),
+        ask, ask_box = in_thread(lambda: segment_raster(ask_src, tiny_onnx_segmenter, SegmentationRequest(QUESTION),
                                                          cache=cache))
         time.sleep(0.3)
         assert ask.is_alive()

@@ -9,6 +9,7 @@ import time
 import numpy as np
 
 from segearth_engine.runtime.feature_cache import FeatureCache
+from tests.engine.threads import in_thread
 
 KEY = ("raster", (0, 0, 64, 64), (64, 64), "stretch", "model")
 
@@ -17,21 +18,6 @@ class Value:
     def __init__(self, nbytes: int = 1024) -> None:
         self.nbytes = nbytes
         self.data = np.zeros(4)
-
-
-def _in_thread(fn):
-    """Start `fn()` in a thread; returns (thread, box) where box holds its result or exception once it ends."""
-    box: dict = {}
-
-    def target():
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    return thread, box
 
 
 def test_first_caller_claims_the_second_is_told_it_is_in_flight():
@@ -49,7 +35,7 @@ def test_first_caller_claims_the_second_is_told_it_is_in_flight():
 def test_a_waiter_blocks_until_the_owner_puts_then_finds_the_value():
     cache = FeatureCache(max_mb=1)
     assert cache.get_or_claim(KEY) == (None, True)  # this thread is the one encoding
-    waiter, box = _in_thread(lambda: (cache.wait(KEY), cache.get_or_claim(KEY)))
+    waiter, box = in_thread(lambda: (cache.wait(KEY), cache.get_or_claim(KEY)))
     time.sleep(0.3)
     assert waiter.is_alive()  # still waiting: the key is in flight
     value = Value()
@@ -64,7 +50,7 @@ def test_a_waiter_honours_its_own_cancel_while_the_owner_keeps_encoding():
     cache.get_or_claim(KEY)
     cancel = threading.Event()
     started = time.monotonic()
-    waiter, box = _in_thread(lambda: cache.wait(KEY, cancel.is_set, poll=0.02))
+    waiter, box = in_thread(lambda: cache.wait(KEY, cancel.is_set, poll=0.02))
     time.sleep(0.2)
     assert waiter.is_alive()
     cancel.set()
@@ -78,7 +64,7 @@ def test_a_waiter_honours_its_own_cancel_while_the_owner_keeps_encoding():
 def test_a_released_claim_wakes_the_waiter_which_then_claims_it_itself():
     cache = FeatureCache(max_mb=1)
     cache.get_or_claim(KEY)
-    waiter, box = _in_thread(lambda: (cache.wait(KEY), cache.get_or_claim(KEY)))
+    waiter, box = in_thread(lambda: (cache.wait(KEY), cache.get_or_claim(KEY)))
     time.sleep(0.2)
     cache.release(KEY)  # the owner's encoding failed or was cancelled
     waiter.join(5)
@@ -116,7 +102,7 @@ def test_many_threads_one_key_one_encoding():
                 return made
             assert cache.wait(KEY)
 
-    threads = [_in_thread(lambda i=i: ask(i)) for i in range(8)]
+    threads = [in_thread(lambda i=i: ask(i)) for i in range(8)]
     for thread, _ in threads:
         thread.join(10)
     values = {id(box["value"]) for _, box in threads}
