@@ -70,6 +70,7 @@ class SegEarthPlugin:
         panel.warm_view.setChecked(self.warmer.enabled)
         panel.warmViewChanged.connect(self._warm_view_changed)
         self.preloader = ModelPreloader(self.holder, panel, on_loaded=self.warmer.schedule)
+        panel.modelInfoChanged.connect(self._show_device)  # a re-check of the folder keeps "loading…" or the device
         if not self.refresh_dependencies():
             self.preloader.preload(panel.model_dir())  # the model loads while the user picks a layer and types
 
@@ -175,9 +176,11 @@ class SegEarthPlugin:
         self.dock.model_panel.set_missing(missing)
         if not missing:
             self.dock.model_panel.refresh()
-            if self.preloader is not None:
-                self.preloader.show_device()
         return missing
+
+    def _show_device(self, _info=None) -> None:
+        if self.preloader is not None:
+            self.preloader.show_device()
 
     def _model_dir_changed(self, path: str) -> None:
         settings.put("model_dir", path)

@@ -40,6 +40,8 @@ def test_choosing_a_model_loads_it_in_the_background(loads, plugin, tiny_model, 
     task = plugin.preloader.loading(str(tiny_model))
     assert task is not None
     assert panel.device.text() == "loading…"
+    panel.refresh()  # the folder checked again (as when the same folder is set again, or packages installed)
+    assert panel.device.text() == "loading…"
     wait_task(task, 600)
     assert task.error is None, task.error
     assert plugin.holder.loaded(str(tiny_model))
