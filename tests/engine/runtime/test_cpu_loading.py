@@ -67,8 +67,9 @@ def test_llm_only_load(tiny_model_dir, precision):
     assert llm.embed_tokens.weight.dtype == torch.bfloat16  # exact for a bf16 checkpoint, half the memory
     assert not any(t.is_meta for t in [*llm.parameters(), *llm.buffers()])
     assert all(p.is_meta for p in model.vision_tower.parameters())
-    linears = [m for m in llm.layers.modules() if type(m) is torch.nn.Linear]
-    assert (len(linears) == 0) == (precision == "int8")
+    assert not [m for m in llm.layers.modules() if type(m) is torch.nn.Linear]  # int8: quantised; fp32: below
+    if precision == "fp32":  # on the CPU: bf16 weights as released, widened per call
+        assert {type(m).__name__ for m in llm.layers.modules() if hasattr(m, "in_features")} == {"WidenedLinear"}
 
 
 def _in_a_mapping_of(tensor: torch.Tensor, path: str) -> bool:
@@ -88,7 +89,8 @@ def test_embedding_table_is_mapped_from_the_checkpoint_not_copied(tiny_model_dir
     assert table.dtype == torch.bfloat16
     assert torch.equal(table, SafetensorsFile(Path(weights)).read("model.embed_tokens.weight"))
     assert _in_a_mapping_of(table, weights), "the embedding table is not inside a mapping of the checkpoint file"
-    assert not _in_a_mapping_of(model.llm.layers[0].mlp.fc1.weight, weights)  # fp32: converted copies
+    # fp32 on the CPU keeps the layers' bf16 weights as released (mapped) and widens them per call
+    assert _in_a_mapping_of(model.llm.layers[0].mlp.fc1.weight, weights)
 
 
 def test_bf16_layers_are_mapped_except_the_split_qkv(tiny_model_dir):

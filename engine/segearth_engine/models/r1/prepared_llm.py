@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # Bumped whenever what is stored, or how it is named, changes: files of another format are prepared again.
 PREPARED_FORMAT = "1"
-PREPARED_PRECISIONS = ("int8", "bf16")  # fp32 is the checkpoint widened: nothing to save by storing 5 GB
+PREPARED_PRECISIONS = ("int8", "bf16")  # fp32 on the CPU: the bf16 copy, widened per call (load_llm)
 # Stored per int8 linear module: its int8 weight values, per-output-channel scales and zero points, and fp32 bias.
 QUANTISED = ("qweight", "qscales", "qzero_points", "qbias")
 
@@ -243,9 +243,16 @@ def load_llm(model_dir: Path, precision: str, device: str = "cpu", store: Path |
     """SegEarth-R1 with only the LLM loaded (the vision side stays on the meta device), in `precision`.
 
     `store` (the ONNX graphs' folder): on the CPU, an int8 or bf16 LLM is mapped from the prepared copy stored there,
-    prepared from the checkpoint and stored first when that copy is missing or stale (this module)."""
-    from segearth_engine.models.r1.loading import prepare_llm
+    prepared from the checkpoint and stored first when that copy is missing or stale (this module). An fp32 LLM on the
+    CPU is the bf16 one computing in fp32 (runtime/widened_linear.py: the same numbers at half the memory)."""
+    from segearth_engine.models.r1.loading import EMBEDDING, prepare_llm
 
+    if device == "cpu" and precision == "fp32":
+        from segearth_engine.runtime.widened_linear import widen_to_fp32
+
+        model = load_llm(model_dir, "bf16", device, store)
+        widen_to_fp32(model.llm, keep_bf16=lambda name: f"llm.{name}" == EMBEDDING)
+        return model
     if store is not None and device == "cpu" and precision in PREPARED_PRECISIONS:
         return load_or_prepare(Path(model_dir), Path(store), precision,
                                lambda: prepare_llm(model_dir, precision, device))

@@ -175,3 +175,17 @@ def test_int8_linears_packed_in_row_blocks_are_bit_identical(model_copy, tmp_pat
     first, second = SafetensorsFile(prepared_path(store, "int8")), SafetensorsFile(prepared_path(again, "int8"))
     assert first.keys() == second.keys()
     assert all(torch.equal(first.read(key), second.read(key)) for key in first.keys())
+
+
+def test_cpu_fp32_llm_keeps_bf16_weights_and_gives_the_same_numbers(model_copy, tmp_path):
+    """fp32 on the CPU: the prepared bf16 copy, linears widened per call: bit-identical to weights widened at load."""
+    from segearth_engine.runtime.widened_linear import WidenedLinear
+
+    widened_at_load = prepare_llm(model_copy, "fp32", "cpu")
+    per_call = load_llm(model_copy, "fp32", store=tmp_path / "store")
+    assert prepared_path(tmp_path / "store", "bf16").is_file()  # mapped from the bf16 copy next time
+    fc1 = per_call.llm.layers[0].mlp.fc1
+    assert isinstance(fc1, WidenedLinear) and fc1.weight.dtype == torch.bfloat16 and fc1.bias.dtype == torch.float32
+    assert widened_at_load.llm.layers[0].mlp.fc1.weight.dtype == torch.float32
+    assert per_call.llm.embed_tokens.weight.dtype == torch.bfloat16  # looked-up rows are widened by the caller
+    assert torch.equal(_hidden(per_call, "fp32"), _hidden(widened_at_load, "fp32"))
