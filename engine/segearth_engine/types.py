@@ -35,6 +35,9 @@ class EncodedImage:
     tensors: dict[str, Any]
     letterbox: Letterbox
     backend: str
+    # What the LLM computed from this image before any question (models/r1/segmenter.py: the prompt's prefix),
+    # per (task, precision, device); kept with the encoding so that a warm-up or a first question serves the next.
+    llm_prefix: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def nbytes(self) -> int:

@@ -20,7 +20,9 @@ Prediction = MaskPrediction | MultiTargetPrediction
 
 @runtime_checkable
 class Segmenter(Protocol):
-    """A loaded model: encode images once, answer questions about the encodings."""
+    """A loaded model: encode images once, answer questions about the encodings. A family may also offer
+    `prepare_question(encoded, task)`: what every question on an encoding shares, computed before the question is
+    known (SegEarth-R1: the LLM's prompt prefix); pipelines call it where it exists (raster.encode_view)."""
 
     model_dir: Path
     model_id: str  # the hub repo id of a downloaded release, else the folder's name

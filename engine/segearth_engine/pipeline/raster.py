@@ -315,7 +315,9 @@ def encode_view(source: RasterSource, segmenter: Segmenter, request: Segmentatio
 
     The same plan (request checks but the question, georeference, limits, extent, grid, radiometry, tiles) and the
     same per-tile step up to the cache (tile_step.encode_tiles) as the question's run, so the entries are exactly
-    the ones it looks up. Only as many tiles as the cache keeps at once (tiles_to_warm); Cancelled as a run."""
+    the ones it looks up; then what the LLM can compute before the question (Segmenter.prepare_question, for
+    `request.task`) is kept with each encoding. Only as many tiles as the cache keeps at once (tiles_to_warm);
+    Cancelled as a run."""
     if cache is None:
         raise InputError("encode_view needs a FeatureCache: the features it makes are kept there")
     canvas = int(segmenter.image_size)
@@ -329,10 +331,17 @@ def encode_view(source: RasterSource, segmenter: Segmenter, request: Segmentatio
     _, grid, run.radiometry, layout = plan_layout(source, request, canvas)
     total = len(layout) if request.max_tiles is None else min(len(layout), int(request.max_tiles))
     total = tiles_to_warm(segmenter, cache, total)
+    prepare = getattr(segmenter, "prepare_question", None)  # what the LLM can do before the question (R1)
+
+    def prepared(_tile: Tile, features: TileFeatures) -> None:
+        if prepare is not None and features.encoded is not None:
+            run.check()
+            prepare(features.encoded, request.task)
+
     if total > 0:
         share = 1.0 / total
         _process_tiles(run, layout, total, _batch(segmenter, request, batch_size),
-                       lambda group: run.group_features(grid, group, share), lambda tile, features: None)
+                       lambda group: run.group_features(grid, group, share), prepared)
     run.check()
     run.progress(1.0, "encoding")
     return run.counters.encoder_calls

@@ -50,6 +50,8 @@ def test_warmed_view_is_answered_without_the_encoder_and_bit_identical_to_a_cold
         stages: list[str] = []
         warmed = api.encode_view(src, seg, SegmentationRequest(""), lambda f, s: stages.append(s), cache=cache)
         assert warmed == 1 and seg.encoder_calls == calls + 1 and len(cache) == 1
+        (encoded,) = cache._items.values()  # the LLM's share of the question was prepared too (prepare_question)
+        assert [key[0] for key in encoded.llm_prefix] == [SegmentationRequest("").task]
         assert stages[0] == "reading" and "encoding" in stages and "reasoning" not in stages
         assert api.encode_view(src, seg, SegmentationRequest(""), cache=cache) == 0  # cached: nothing to do
         hot = api.segment_raster(src, seg, SegmentationRequest(QUESTION), cache=cache)

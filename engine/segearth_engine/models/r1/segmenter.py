@@ -7,6 +7,7 @@ Two backends share every step except where the vision encoder and mask decoder r
 
 from __future__ import annotations
 
+import copy
 import gc
 import logging
 import time
@@ -303,16 +304,57 @@ class Segmenter:
         return assemble(ids, embed, visual, question_ids)
 
     def pooled_description(self, encoded: EncodedImage, question: str, task: str = "reasoning"):
-        """The LLM step: mean of the last hidden states over the question tokens and [SEG] -> [1, hidden]."""
+        """The LLM step: mean of the last hidden states over the question tokens and [SEG] -> [1, hidden].
+
+        The question ends the prompt, so everything before it (system text, image tokens, instruction) is the same
+        for every question on this image and task: its keys and values are computed once (`prepare_question`) and
+        each question runs only its own tokens after them. Not for int8: its activations are quantised per call,
+        so splitting the call would change the numbers (and measurably worsened the masks)."""
         import torch
 
         with torch.inference_mode():
             inputs_embeds, rows = self._llm_inputs(encoded, question, task)
-            pooled = self._llm_model().reason(inputs_embeds, rows).float()
+            start = rows[0]
+            if self.llm_precision != "int8" and rows == list(range(start, inputs_embeds.shape[1])):
+                prefix = copy.deepcopy(self._prefix(encoded, task, inputs_embeds[:, :start]))
+                positions = torch.arange(start, inputs_embeds.shape[1], device=inputs_embeds.device)[None]
+                hidden = self._llm_model().llm(inputs_embeds=inputs_embeds[:, start:], position_ids=positions,
+                                               cache=prefix, use_cache=True).last_hidden_state
+                pooled = hidden[0].mean(dim=0, keepdim=True).float()
+            else:
+                pooled = self._llm_model().reason(inputs_embeds, rows).float()
         if self.low_memory:
             self.model = None
             gc.collect()
         return pooled
+
+    def prepare_question(self, encoded: EncodedImage, task: str = "reasoning") -> None:
+        """Compute before the question is known what every question on `encoded` and `task` shares (the prompt's
+        prefix in the LLM; pooled_description): a warm-up then leaves only the question's own tokens to run."""
+        import torch
+
+        if self.llm_precision == "int8":
+            return
+        with torch.inference_mode():
+            inputs_embeds, rows = self._llm_inputs(encoded, "prefix", task)
+            self._prefix(encoded, task, inputs_embeds[:, :rows[0]])
+        if self.low_memory:
+            self.model = None
+            gc.collect()
+
+    def _prefix(self, encoded: EncodedImage, task: str, prefix_embeds):
+        """The LLM's key/value cache of the prompt before the question, kept with `encoded` (computed once)."""
+        import torch
+        from transformers import DynamicCache
+
+        key = (task, self.llm_precision, str(prefix_embeds.device), prefix_embeds.shape[1])
+        cached = encoded.llm_prefix.get(key)
+        if cached is None:
+            positions = torch.arange(prefix_embeds.shape[1], device=prefix_embeds.device)[None]
+            out = self._llm_model().llm(inputs_embeds=prefix_embeds, position_ids=positions, cache=DynamicCache(),
+                                        use_cache=True)
+            cached = encoded.llm_prefix[key] = out.cache
+        return cached
 
     def pooled_descriptions(self, encoded: Sequence[EncodedImage], question: str, task: str = "reasoning"):
         """The LLM step for several images and one question in one forward pass -> [N, hidden].
