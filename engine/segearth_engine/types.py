@@ -36,12 +36,14 @@ class EncodedImage:
     letterbox: Letterbox
     backend: str
     # What the LLM computed from this image before any question (models/r1/segmenter.py: the prompt's prefix),
-    # per (task, precision, device); kept with the encoding so that a warm-up or a first question serves the next.
+    # key -> (state, its size in bytes); kept with the encoding so that a warm-up or a first question serves the next.
     llm_prefix: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def nbytes(self) -> int:
-        return int(sum(getattr(t, "nbytes", 0) for t in self.tensors.values()))
+        """The features' bytes and those of what the LLM kept with them (FeatureCache.refresh counts both)."""
+        return int(sum(getattr(t, "nbytes", 0) for t in self.tensors.values())
+                   + sum(size for _, size in self.llm_prefix.values()))
 
     @property
     def on_device(self) -> bool:

@@ -342,6 +342,7 @@ def encode_view(source: RasterSource, segmenter: Segmenter, request: Segmentatio
         share = 1.0 / total
         _process_tiles(run, layout, total, _batch(segmenter, request, batch_size),
                        lambda group: run.group_features(grid, group, share), prepared)
+        cache.refresh()  # the prepared LLM state is kept with the encodings: counted in the cache's budget
     run.check()
     run.progress(1.0, "encoding")
     return run.counters.encoder_calls

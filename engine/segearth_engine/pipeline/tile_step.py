@@ -171,4 +171,6 @@ def answer_tiles(segmenter: Segmenter, source: RasterSource, grid: Grid, radiome
             counters.timings["decoder"] += prediction.timings.get("decoder", 0.0)
             answers[position] = TileAnswer(tile.valid, prediction)
         stage("decoding")
+        if cache is not None:
+            cache.refresh()  # the question may have kept LLM state with its encodings (EncodedImage.llm_prefix)
     return answers

@@ -171,6 +171,16 @@ class FeatureCache:
             self._evict_host_until(self.max_bytes, keep=key)
             return True
 
+    def refresh(self) -> None:
+        """Take each entry's size again (`value.nbytes`) and keep to the budgets: an entry grows when what was
+        computed from it is kept with it (EncodedImage.llm_prefix); the most recently used entry is kept."""
+        with self._lock:
+            for key, value in self._items.items():
+                self._sizes[key] = int(getattr(value, "nbytes", self._sizes[key]))
+            if self._items:
+                self._demote_until(self.gpu_max_bytes)
+                self._evict_host_until(self.max_bytes, keep=next(reversed(self._items)))
+
     def _demote_until(self, gpu_budget: int) -> None:
         """Move the least recently used GPU entries to the host until the GPU ones fit `gpu_budget` bytes."""
         for old in list(self._items):

@@ -108,3 +108,17 @@ def test_many_threads_one_key_one_encoding():
     values = {id(box["value"]) for _, box in threads}
     assert len(encoded) == 1 and len(values) == 1
     assert cache.hits == 7
+
+
+def test_refresh_counts_what_entries_grew_by_and_keeps_to_the_budget():
+    """An encoding that had LLM state kept with it after `put` (EncodedImage.llm_prefix) is counted at `refresh`,
+    and the least recently used entries leave so the total stays in the budget."""
+    mb = 1024 * 1024
+    cache = FeatureCache(max_mb=10)
+    first, second = Value(4 * mb), Value(4 * mb)
+    cache.put("first", first)
+    cache.put("second", second)
+    assert len(cache) == 2 and cache.nbytes == 8 * mb
+    second.nbytes = 7 * mb  # the question kept 3 MB of state with the second entry
+    cache.refresh()
+    assert cache.get("first") is None and cache.get("second") is second and cache.nbytes == 7 * mb

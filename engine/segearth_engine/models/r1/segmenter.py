@@ -348,13 +348,14 @@ class Segmenter:
         from transformers import DynamicCache
 
         key = (task, self.llm_precision, str(prefix_embeds.device), prefix_embeds.shape[1])
-        cached = encoded.llm_prefix.get(key)
-        if cached is None:
+        if key not in encoded.llm_prefix:
             positions = torch.arange(prefix_embeds.shape[1], device=prefix_embeds.device)[None]
             out = self._llm_model().llm(inputs_embeds=prefix_embeds, position_ids=positions, cache=DynamicCache(),
                                         use_cache=True)
-            cached = encoded.llm_prefix[key] = out.cache
-        return cached
+            llm = self.cfg.llm  # keys and values of every layer, as wide as the hidden size, in the compute dtype
+            size = 2 * llm.num_hidden_layers * prefix_embeds.shape[1] * llm.hidden_size * prefix_embeds.element_size()
+            encoded.llm_prefix[key] = (out.cache, size)
+        return encoded.llm_prefix[key][0]
 
     def pooled_descriptions(self, encoded: Sequence[EncodedImage], question: str, task: str = "reasoning"):
         """The LLM step for several images and one question in one forward pass -> [N, hidden].

@@ -52,6 +52,9 @@ def test_questions_reuse_the_prompt_prefix_and_match_one_pass(tiny_model_dir, im
         expected = [whole - question_rows, question_rows] if question == QUESTIONS[0] else [question_rows]
         assert lengths[before:before + len(expected)] == expected
     assert len(encoded.llm_prefix) == 1  # one prefix for the task, whatever the question
+    ((state, size),) = encoded.llm_prefix.values()
+    kept = sum(t.nbytes for layer in state.layers for t in (layer.keys, layer.values))
+    assert size == kept and encoded.nbytes == kept + sum(t.nbytes for t in encoded.tensors.values())
     seg.pooled_description(encoded, QUESTIONS[0], "referring")
     assert len(encoded.llm_prefix) == 2  # the instruction names the task: another prefix
 
