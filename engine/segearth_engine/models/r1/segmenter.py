@@ -336,6 +336,7 @@ class Segmenter:
         if self.llm_precision == "int8":
             return
         with torch.inference_mode():
+            # any placeholder question: the prompt ends with it, so nothing before its first row depends on it
             inputs_embeds, rows = self._llm_inputs(encoded, "prefix", task)
             self._prefix(encoded, task, inputs_embeds[:, :rows[0]])
         if self.low_memory:
