@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import ROOT, full_model, run_worker
+from .common import ROOT, logits_iou, run_worker, tiny_then_full
 
 TARGET_TOKENS = 160
 BASE_QUESTION = "Where could a small plane land?"
@@ -158,9 +158,7 @@ def bench_model_dir(model_dir: Path, label: str) -> None:
             f"{'LLM':>6} {'decoder':>8} {'cold x':>7} {'warm x':>7} {'RSS x':>6} {'max|dlogit|':>11} {'IoU':>7}")
     print(head)
     for config, r in results.items():
-        a, b = r["logits"] > 0, base["logits"] > 0
-        union = np.logical_or(a, b).sum()
-        iou = 1.0 if union == 0 else float(np.logical_and(a, b).sum() / union)
+        iou = logits_iou(r["logits"], base["logits"])
         diff = float(np.abs(r["logits"] - base["logits"]).max())
         r["iou"] = iou
         print(f"  {config:<38} {r['load_s']:>7.1f} {r['peak_rss_kb'] / 1e6:>11.2f} {r['cold_s']:>7.2f} "
@@ -176,16 +174,7 @@ def bench_model_dir(model_dir: Path, label: str) -> None:
 
 
 def main() -> None:
-    from segearth_engine.tiny_models.r1 import make_tiny_model
-
-    with tempfile.TemporaryDirectory() as tmp:
-        bench_model_dir(make_tiny_model(Path(tmp) / "tiny", seed=0), "tiny model (random weights)")
-    if os.environ.get("SEGEARTH_BENCH_FULL") != "1":
-        print("full-size CPU section skipped (set SEGEARTH_BENCH_FULL=1; ~10 min on 2 cores, ~8 GB RAM at peak)")
-        return
-    folder = full_model()
-    bench_model_dir(folder, f"full-size architecture ({folder.name})")
-
+    tiny_then_full(bench_model_dir, "CPU", "~10 min on 2 cores, ~8 GB RAM at peak")
 
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "--worker":

@@ -11,7 +11,6 @@ upstream regime is bench_cpu's: fp32 eager PyTorch, Swin run twice per question,
 from __future__ import annotations
 
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .bench_cpu import _cpu_description, _image
-from .common import ROOT, full_model, run_worker
+from .common import ROOT, logits_iou, run_worker, tiny_then_full
 
 QUESTIONS = {"reasoning": "Where could a small plane land?", "referring": "the yellow field"}
 # name -> (backend, llm_precision)
@@ -85,11 +84,6 @@ def _first_start(model_dir: Path) -> float:
     return time.perf_counter() - start
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    union = np.logical_or(a > 0, b > 0).sum()
-    return 1.0 if union == 0 else float(np.logical_and(a > 0, b > 0).sum() / union)
-
-
 def bench_model_dir(model_dir: Path, label: str) -> None:
     print(f"{label}: 1000x700 image; {_cpu_description()}")
     print(f"  our first start (ONNX export and LLM preparation where not stored yet; stored for later starts): "
@@ -125,7 +119,7 @@ def bench_model_dir(model_dir: Path, label: str) -> None:
         ratio = " / ".join(f"{value(ours, t, key) / value(up, t, key):.3f}" if value(up, t, key) else "-"
                            for t in QUESTIONS)
         print(f"  {title:<30} {cells[0]:>15} {cells[1]:>15} {ratio:>17}")
-    ious = " / ".join(f"{_iou(results[ours, t]['logits'], results[up, t]['logits']):.4f}" for t in QUESTIONS)
+    ious = " / ".join(f"{logits_iou(results[ours, t]['logits'], results[up, t]['logits']):.4f}" for t in QUESTIONS)
     print(f"  seconds unless stated; one run. Ours: {results[ours, 'reasoning']['device']}; mask IoU against the "
           f"upstream regime {ious}")
     warm = " / ".join(f"{value(ours, t, 'answer_s') / value(up, t, 'first_s'):.3f}" for t in QUESTIONS)
@@ -135,17 +129,7 @@ def bench_model_dir(model_dir: Path, label: str) -> None:
 
 
 def main() -> None:
-    from segearth_engine.tiny_models.r1 import make_tiny_model
-
-    with tempfile.TemporaryDirectory() as tmp:
-        bench_model_dir(make_tiny_model(Path(tmp) / "tiny", seed=0), "tiny model (random weights)")
-    if os.environ.get("SEGEARTH_BENCH_FULL") != "1":
-        print("full-size time-to-first-answer section skipped (set SEGEARTH_BENCH_FULL=1; ~4 min on 2 cores, "
-              "~11 GB RAM at peak)")
-        return
-    folder = full_model()
-    bench_model_dir(folder, f"full-size architecture ({folder.name})")
-
+    tiny_then_full(bench_model_dir, "time-to-first-answer", "~4 min on 2 cores, ~11 GB RAM at peak")
 
 if __name__ == "__main__":
     if len(sys.argv) == 7 and sys.argv[1] == "--worker":

@@ -28,7 +28,7 @@ import numpy as np
 
 from segearth_engine.runtime.onnx_runtime import cuda_unavailable
 
-from .common import full_model, run_worker
+from .common import full_model, logits_iou, run_worker
 
 CONFIGS = {"ours (ONNX RT CUDA + LLM auto)": "onnx", "PyTorch eager fp32": "torch"}
 REFERENCE = "PyTorch eager fp32"
@@ -204,7 +204,7 @@ def bench_model_dir(model_dir: Path, label: str, device: str = "cuda") -> dict:
           f"{'peak GPU GB':>11} {'IoU':>7}")
     ref = results.get(REFERENCE)
     for config, r in results.items():
-        iou = _iou(r["logits"], ref["logits"]) if ref else float("nan")
+        iou = logits_iou(r["logits"], ref["logits"]) if ref else float("nan")
         peak = f"{r['peak_bytes'] / 1e9:>11.2f}" if device == "cuda" else f"{'-':>11}"
         print(f"  {config:<32} {r['cold_ms']:>8.1f} {r['warm_ms']:>8.1f} {r['encoder_ms']:>8.1f} {r['llm_ms']:>7.1f} "
               f"{r['decoder_ms']:>8.1f} {peak} {iou:>7.4f}")
@@ -222,12 +222,6 @@ def bench_model_dir(model_dir: Path, label: str, device: str = "cuda") -> dict:
         print(f"    {float(resolution):>4} m: {t['tiles_per_s']:.2f} tiles/s, {t['s_per_km2']:.4f} s/km² "
               f"({t['tiles']} tiles in {t['s']:.2f} s)")
     return results
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    a, b = a > 0, b > 0
-    union = np.logical_or(a, b).sum()
-    return 1.0 if union == 0 else float(np.logical_and(a, b).sum() / union)
 
 
 def main() -> None:

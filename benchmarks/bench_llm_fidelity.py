@@ -12,15 +12,11 @@ sensitive than on a trained model, so a miss here is a question to settle on the
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-import numpy as np
-
 from .bench_cpu import _image
-from .common import full_model
+from .common import logits_iou, tiny_then_full
 
 QUESTIONS = [
     ("Where could a small plane land?", "reasoning"),
@@ -30,12 +26,6 @@ QUESTIONS = [
     ("buildings", "referring"),
     ("the large white building on the left", "referring"),
 ]
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    a, b = a > 0, b > 0
-    union = np.logical_or(a, b).sum()
-    return 1.0 if union == 0 else float(np.logical_and(a, b).sum() / union)
 
 
 def measure(model_dir: Path) -> dict[str, list[tuple[float, float, float]]]:
@@ -64,8 +54,8 @@ def measure(model_dir: Path) -> dict[str, list[tuple[float, float, float]]]:
             rel = float((pooled - ref).norm() / ref.norm())
             move = torch.randn(ref.shape, generator=generator)
             moved = ref + move / move.norm() * ref.norm() * rel
-            rows.append((rel, _iou(seg._decode(encoded, pooled, 0.0).logits, mask),
-                         _iou(seg._decode(encoded, moved, 0.0).logits, mask)))
+            rows.append((rel, logits_iou(seg._decode(encoded, pooled, 0.0).logits, mask),
+                         logits_iou(seg._decode(encoded, moved, 0.0).logits, mask)))
         out[precision] = rows
     return out
 
@@ -87,16 +77,7 @@ def report(model_dir: Path, label: str) -> None:
 
 
 def main() -> None:
-    from segearth_engine.tiny_models.r1 import make_tiny_model
-
-    with tempfile.TemporaryDirectory() as tmp:
-        report(make_tiny_model(Path(tmp) / "tiny", seed=0), "tiny model (random weights)")
-    if os.environ.get("SEGEARTH_BENCH_FULL") != "1":
-        print("full-size LLM fidelity section skipped (set SEGEARTH_BENCH_FULL=1; ~3 min, ~9 GB RAM at peak)")
-        return
-    folder = full_model()
-    report(folder, f"full-size architecture ({folder.name})")
-
+    tiny_then_full(report, "LLM fidelity", "~3 min, ~9 GB RAM at peak")
 
 if __name__ == "__main__":
     sys.exit(main())

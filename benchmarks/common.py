@@ -44,3 +44,26 @@ def run_worker(module: str, config: str, model_dir: Path, out: Path, *extra: str
     figures = json.loads(out.read_text(encoding="utf-8"))
     figures["logits"] = np.load(out.with_suffix(".npy"))
     return figures
+
+
+def logits_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """IoU of the masks two logit maps give (logit > 0); 1.0 when both are empty."""
+    a, b = a > 0, b > 0
+    union = np.logical_or(a, b).sum()
+    return 1.0 if union == 0 else float(np.logical_and(a, b).sum() / union)
+
+
+def tiny_then_full(section, full_section: str, cost: str) -> None:
+    """`section(model_dir, label)` on the tiny model (always), then on the full-size architecture when
+    SEGEARTH_BENCH_FULL=1, else a line saying how to get that `full_section` and what it `cost`s."""
+    import tempfile
+
+    from segearth_engine.tiny_models.r1 import make_tiny_model
+
+    with tempfile.TemporaryDirectory() as tmp:
+        section(make_tiny_model(Path(tmp) / "tiny", seed=0), "tiny model (random weights)")
+    if os.environ.get("SEGEARTH_BENCH_FULL") != "1":
+        print(f"full-size {full_section} section skipped (set SEGEARTH_BENCH_FULL=1; {cost})")
+        return
+    folder = full_model()
+    section(folder, f"full-size architecture ({folder.name})")
