@@ -23,9 +23,10 @@ def _polygon_filter():
 
 def remember_run_extent(layer: QgsVectorLayer, result) -> None:
     """Store the extent the answer was computed on (the engine's output grid) on its result layer."""
-    transform, (height, width) = result.transform, result.shape
-    xs, ys = zip(*(transform * (c, r) for c in (0, width) for r in (0, height)), strict=True)
-    layer.setCustomProperty(EXTENT_PROPERTY, ",".join(repr(float(v)) for v in (min(xs), min(ys), max(xs), max(ys))))
+    from segearth_engine.api import grid_bounds
+
+    bounds = grid_bounds(result.transform, *result.shape)
+    layer.setCustomProperty(EXTENT_PROPERTY, ",".join(repr(float(v)) for v in bounds))
 
 
 def run_extent(layer) -> QgsRectangle | None:

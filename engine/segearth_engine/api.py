@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the names below, for type checkers and for the import-graph
         VectorScores,
         score_geometries,
     )
+    from segearth_engine.geo.affine_math import grid_bounds
     from segearth_engine.geo.rasterio_source import RasterioSource
     from segearth_engine.geo.source import RasterSource
     from segearth_engine.geo.writers import (
@@ -96,7 +97,7 @@ _WHERE = {
     "SegmentationRequest": "pipeline.raster", "SegmentationResult": "pipeline.raster", "MODES": "pipeline.raster",
     "TASKS": "types", "EncodedImage": "types", "MaskPrediction": "types", "MultiTargetPrediction": "types",
     "TargetMask": "types", "FeatureCache": "runtime.feature_cache",
-    "RasterSource": "geo.source", "RasterioSource": "geo.rasterio_source",
+    "RasterSource": "geo.source", "RasterioSource": "geo.rasterio_source", "grid_bounds": "geo.affine_math",
     # written files
     "write_vector": "geo.writers", "write_mask_geotiff": "geo.writers", "check_output": "geo.writers",
     "output_kind": "geo.writers", "SIDECAR_SUFFIX": "geo.writers",
@@ -123,7 +124,7 @@ __all__ = ["RUN_MODULES", "Cancelled", "InputError", "ModelFilesError", "OutputE
            "is_r2_config", "SEG_TOKEN", "folder_max_new_tokens", "PRECISIONS", "RELEASED_MODELS", "download_model",
            "resolve_model_dir", "SegmentationRequest", "SegmentationResult", "MODES", "TASKS", "EncodedImage",
            "MaskPrediction", "MultiTargetPrediction", "TargetMask", "FeatureCache", "RasterSource", "RasterioSource",
-           "write_vector", "write_mask_geotiff", "check_output", "output_kind", "SIDECAR_SUFFIX",
+           "grid_bounds", "write_vector", "write_mask_geotiff", "check_output", "output_kind", "SIDECAR_SUFFIX",
            "graphs_to_export", "export_graphs", "import_runtime", "SCORE_FIELDS", "QuestionRow", "QuestionSetResult",
            "RowOutcome", "row_from_record", "row_region", "run_question_set", "FALSE_ALARM", "MATCH_IOU", "MATCHED",
            "MISSED", "VectorScores", "score_geometries"]

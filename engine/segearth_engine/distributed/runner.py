@@ -38,6 +38,7 @@ from segearth_engine.distributed.merge import FAILED, BorderMerger, Cells, Piece
 from segearth_engine.distributed.sidecar import RunFolder
 from segearth_engine.distributed.tasks import TileJob, TileOutcome, run_tiles
 from segearth_engine.distributed.worker import ModelPlugin
+from segearth_engine.geo.affine_math import apply
 from segearth_engine.geo.tiling import Tile
 from segearth_engine.models.r1.config import SegEarthConfig
 from segearth_engine.pipeline.raster import plan_layout, require_georeference
@@ -371,8 +372,8 @@ def _failure_row(layout, tile_id: tuple[int, int], error: str) -> dict:
     row, col = tile_id
     tile = Tile(row, col, layout.row_starts[row], layout.col_starts[col], layout.tile_h, layout.tile_w)
     t = layout.grid.transform
-    x0, y0 = t * (tile.col0, tile.row0)
-    x1, y1 = t * (tile.col0 + tile.width, tile.row0 + tile.height)
+    x0, y0 = apply(t, tile.col0, tile.row0)
+    x1, y1 = apply(t, tile.col0 + tile.width, tile.row0 + tile.height)
     return {"row": row, "col": col, "row0": tile.row0, "col0": tile.col0, "height": tile.height, "width": tile.width,
             "minx": min(x0, x1), "miny": min(y0, y1), "maxx": max(x0, x1), "maxy": max(y0, y1),
             "attempts": MAX_ATTEMPTS, "error": error}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from segearth_engine.errors import InputError
+from segearth_engine.geo.affine_math import apply, grid_bounds
 from segearth_engine.geo.source import RasterSource, Window
 
 MIN_PIXELS = 32  # below this the model sees a handful of pixels blown up to 1024: refuse
@@ -33,7 +34,7 @@ def extent_window(source: RasterSource, extent: tuple[float, float, float, float
 
             minx, miny, maxx, maxy = transform_extent((minx, miny, maxx, maxy), extent_crs, source.crs_wkt)
         inverse = ~source.transform
-        corners = [inverse * (x, y) for x in (minx, maxx) for y in (miny, maxy)]
+        corners = [apply(inverse, x, y) for x in (minx, maxx) for y in (miny, maxy)]
         cols, rows = [c for c, _ in corners], [r for _, r in corners]
         c0, c1 = max(math.floor(min(cols) + 1e-9), 0), min(math.ceil(max(cols) - 1e-9), source.width)
         r0, r1 = max(math.floor(min(rows) + 1e-9), 0), min(math.ceil(max(rows) - 1e-9), source.height)
@@ -49,6 +50,4 @@ def extent_window(source: RasterSource, extent: tuple[float, float, float, float
 
 
 def raster_bounds(source: RasterSource) -> tuple[float, float, float, float]:
-    t = source.transform
-    xs, ys = zip(*(t * (c, r) for c in (0, source.width) for r in (0, source.height)), strict=True)
-    return min(xs), min(ys), max(xs), max(ys)
+    return grid_bounds(source.transform, source.height, source.width)

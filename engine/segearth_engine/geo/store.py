@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from segearth_engine.geo.affine_math import apply
 from segearth_engine.geo.publish import STAGE_SUFFIX, gdal_errors, is_stale, owner_tag
 
 MASK_NODATA = 255
@@ -177,7 +178,7 @@ def pixel_window(geom: dict, transform, height: int, width: int):
     from rasterio.windows import Window
 
     xs, ys = np.asarray(geom["coordinates"][0], dtype=np.float64).T
-    cols, rows = ~transform * (xs, ys)
+    cols, rows = apply(~transform, xs, ys)
     c0, r0 = max(int(np.floor(cols.min() + 1e-6)), 0), max(int(np.floor(rows.min() + 1e-6)), 0)
     c1, r1 = min(int(np.ceil(cols.max() - 1e-6)), width), min(int(np.ceil(rows.max() - 1e-6)), height)
     return Window(c0, r0, max(c1 - c0, 1), max(r1 - r0, 1))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from segearth_engine.geo.affine_math import compose
 from segearth_engine.geo.source import Window
 
 SHIFT_CHUNK_PIXELS = 4 * 1024 * 1024
@@ -49,8 +50,8 @@ def make_grid(source_transform, window: Window, width: int, height: int) -> Grid
     """Grid of `height` x `width` pixels over `window`; works for rotated geotransforms too (pure affine algebra)."""
     from affine import Affine
 
-    transform = (source_transform * Affine.translation(window.col_off, window.row_off)
-                 * Affine.scale(window.width / width, window.height / height))
+    transform = compose(source_transform, Affine.translation(window.col_off, window.row_off),
+                        Affine.scale(window.width / width, window.height / height))
     return Grid(window, int(width), int(height), transform)
 
 

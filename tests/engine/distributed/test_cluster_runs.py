@@ -18,6 +18,7 @@ import pytest
 from segearth_engine.distributed.merge import Cells
 from segearth_engine.distributed.runner import failures_path, run_on_cluster
 from segearth_engine.distributed.sidecar import RunFolder
+from segearth_engine.geo.affine_math import apply
 from segearth_engine.geo.rasterio_source import RasterioSource
 from segearth_engine.pipeline.raster import SegmentationRequest, segment_raster
 
@@ -103,8 +104,8 @@ def test_cluster_output_equals_the_single_process_output(client, scene_path, sin
 
         _, grid, _, layout = plan_layout(src, REQUEST, 1024)
     cells = Cells(layout)
-    col_x = [(grid.transform * (c, 0))[0] for c in cells.col_bounds[1:-1]]
-    row_y = [(grid.transform * (0, r))[1] for r in cells.row_bounds[1:-1]]
+    col_x = [apply(grid.transform, c, 0)[0] for c in cells.col_bounds[1:-1]]
+    row_y = [apply(grid.transform, 0, r)[1] for r in cells.row_bounds[1:-1]]
     assert any(g.bounds[0] < x < g.bounds[2] for g, _ in result.features for x in col_x)
     assert any(g.bounds[1] < y < g.bounds[3] for g, _ in result.features for y in row_y)
     assert model_loads(client) == [1, 1]  # once per worker, not per task
