@@ -122,6 +122,7 @@ def run_child(argv: Sequence[str], is_cancelled: Callable[[], bool], env: dict[s
             child.kill()
             child.wait()
         reader.join(5)
+        child.stderr.close()  # else a ResourceWarning (unclosed file) lands in QGIS's message log
     text = b"".join(stderr).decode("utf-8", "replace")
     if child.returncode != 0:
         raise ChildFailed(child.returncode, text)
