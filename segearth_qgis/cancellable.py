@@ -10,7 +10,7 @@ and stops at the engine's next check, without touching the task again; the next 
 from __future__ import annotations
 
 import os
-import subprocess
+import subprocess  # nosec B404 # the ONNX export child; no shell, argv lists only
 import sys
 import threading
 import time
@@ -105,7 +105,7 @@ def run_child(argv: Sequence[str], is_cancelled: Callable[[], bool], env: dict[s
     flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console window flashing up on Windows
     with open(os.devnull, "rb") as stdin:
         child = subprocess.Popen(list(argv), stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                 env=env, creationflags=flags)
+                                 env=env, creationflags=flags)  # nosec B603 # argv list, no shell, our own child
     lower_priority(child.pid)
     stderr: list[bytes] = []
     reader = threading.Thread(target=lambda: stderr.append(child.stderr.read()), daemon=True)

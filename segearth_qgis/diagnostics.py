@@ -67,7 +67,7 @@ def build_report(device: str = "", model: str = "") -> str:
         import rasterio
 
         lines.append(f"rasterio GDAL: {rasterio.__gdal_version__}")
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 # nosec B110 # rasterio is optional in the report; its absence is listed above
         pass
     providers, ort_device = _providers()
     lines.append(f"ONNX Runtime providers: {providers}")

@@ -4,7 +4,7 @@ versions), and finishes a successful pip run (prune duplicates, swap the folder 
 from __future__ import annotations
 
 import shutil
-import subprocess
+import subprocess  # nosec B404 # pip and QGIS's own Python, argv lists, no shell
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path

@@ -7,7 +7,7 @@ Windows and macOS it is CPU-only (macOS: CPU and Apple MPS). PyTorch's own index
 from __future__ import annotations
 
 import shutil
-import subprocess
+import subprocess  # nosec B404 # nvidia-smi's GPU query, argv list, no shell
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field

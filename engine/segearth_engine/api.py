@@ -89,7 +89,8 @@ _WHERE = {
     "VIEW_ONLY_MESSAGE": "models.families",
     "graphs_to_export": "models.prepare", "export_graphs": "models.prepare", "import_runtime": "models.prepare",
     "R1": "models.families", "R2": "models.families", "FAMILIES": "models.families",
-    "ENGINE_CONFIG_KEY": "models.r1.config", "is_r2_config": "models.r2.config", "SEG_TOKEN": "models.r2.prompt",
+    "ENGINE_CONFIG_KEY": "models.r1.config", "is_r2_config": "models.r2.config",
+    "SEG_TOKEN": "models.r2.prompt",  # nosec B105 # where the mask token is defined, not a password
     "folder_max_new_tokens": "models.r2.segmenter", "PRECISIONS": "runtime.llm_precision",
     # weights: released models and their download
     "RELEASED_MODELS": "weights.hub", "download_model": "weights.hub", "resolve_model_dir": "weights.hub",

@@ -49,7 +49,8 @@ def make_tiny_model(out_dir: str | Path, seed: int = 0, cfg: SegEarthConfig | No
     state["lm_head.weight"] = torch.randn(cfg.llm.vocab_size, cfg.llm.hidden_size, generator=generator) * 0.02
     save_weights(state, out / "model.safetensors", torch.bfloat16)
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2), encoding="utf-8")
-    (out / "generation_config.json").write_text(json.dumps({"bos_token_id": 1, "eos_token_id": 2}), encoding="utf-8")
+    generation = {"bos_token_id": 1, "eos_token_id": 2}  # nosec B105 # token ids of the tokenizer, not passwords
+    (out / "generation_config.json").write_text(json.dumps(generation), encoding="utf-8")
     (out / "README.md").write_text(README.format(seed=seed), encoding="utf-8")
     build_tokenizer_files(out)
     write_manifest(out, f"tiny-random-seed{seed}", "local",

@@ -99,7 +99,7 @@ def make_tiny_r2_model(out_dir: str | Path, seed: int = 0, cfg: R2Config | None 
     save_weights({to_checkpoint(k): v for k, v in model.state_dict().items()}, out / "model.safetensors",
                  torch.float16)
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2), encoding="utf-8")
-    generation = {"bos_token_id": 50256, "eos_token_id": 50256}
+    generation = {"bos_token_id": 50256, "eos_token_id": 50256}  # nosec B105 # token ids, not passwords
     if script:  # the scripted chain ends after its second [SEG] only with this budget
         generation["max_new_tokens"] = scripted_max_new_tokens(load_tokenizer_files(out))
     (out / "generation_config.json").write_text(json.dumps(generation), encoding="utf-8")

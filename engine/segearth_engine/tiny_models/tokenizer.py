@@ -102,7 +102,7 @@ def build_tokenizer_files(out_dir: Path, corpus: Iterable[str] | None = None) ->
         "unk_token": {"content": ENDOFTEXT, **plain},
     })
     dump("tokenizer_config.json", {
-        "add_bos_token": False,
+        "add_bos_token": False,  # nosec B105 # a tokenizer setting, not a password
         "add_prefix_space": False,
         "added_tokens_decoder": {
             str(ENDOFTEXT_ID): _token_record(ENDOFTEXT, True),

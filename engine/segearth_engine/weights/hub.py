@@ -38,7 +38,9 @@ RELEASED_MODELS: dict[str, ReleasedModel] = {
     for m in (
         ReleasedModel("earth-insights/SegEarth-R1-EarthReason", "d0ca5c4", "reasoning",
                       "SegEarth-R1 trained on EarthReason (implicit questions)"),
-        ReleasedModel("earth-insights/SegEarth-R1-RRSIS-D", "01545f816f102fdda32243948b9a905d2f72a9bf", "referring",
+        ReleasedModel("earth-insights/SegEarth-R1-RRSIS-D",
+                      "01545f816f102fdda32243948b9a905d2f72a9bf",  # pragma: allowlist secret - a public pinned commit
+                      "referring",
                       "SegEarth-R1 trained on RRSIS-D (referring expressions)"),
     )
 }

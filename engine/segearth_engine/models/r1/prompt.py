@@ -145,8 +145,9 @@ def load_tokenizer(path: str | Path, pad_token_id: int = 50295, seg_token_id: in
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(path), use_fast=True, trust_remote_code=False,
-                                                  local_files_only=True, clean_up_tokenization_spaces=False)
+        tokenizer = AutoTokenizer.from_pretrained(  # nosec B615 # a local folder only (local_files_only), no hub
+            str(path), use_fast=True, trust_remote_code=False, local_files_only=True,
+            clean_up_tokenization_spaces=False)
     except Exception as exc:  # noqa: BLE001 - tokenizers raises its own untyped Exception for garbage files
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise ModelFilesError(f"{path}: the tokenizer files (vocab.json, merges.txt, tokenizer.json) cannot be "

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import torch
 
 IMAGE_ID = -200
-SEG_TOKEN = "[SEG]"
+SEG_TOKEN = "[SEG]"  # nosec B105 # the mask token of the tokenizer, not a password
 INSTRUCTION = ("This is an image \n<image>\n. If the instruction is a question, provide segmentation result + "
                "explanation; if it's a declarative phrase, provide only the segmentation result\n. Please doing "
                "Referring or Reasoning Segmentation according to the following instruction:")

@@ -45,8 +45,9 @@ def load_tokenizer_files(model_dir: Path) -> Any:
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()
     try:
-        return AutoTokenizer.from_pretrained(str(model_dir), use_fast=True, trust_remote_code=False,
-                                             local_files_only=True, clean_up_tokenization_spaces=False)
+        return AutoTokenizer.from_pretrained(  # nosec B615 # a local folder only (local_files_only), no hub
+            str(model_dir), use_fast=True, trust_remote_code=False, local_files_only=True,
+            clean_up_tokenization_spaces=False)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelFilesError(f"{model_dir}: the tokenizer files cannot be loaded ({exc})") from None
     finally:
