@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plugin_zip_checks import check_zip  # noqa: E402
 from plugins_xml import write_plugins_xml  # noqa: E402
+from security_scan import scan_zip  # noqa: E402
 
 PLUGIN = "segearth_qgis"
 REQUIRED_KEYS = ("name", "qgisMinimumVersion", "description", "about", "version", "author", "email", "repository")
@@ -94,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         problems = check_zip(zip_path)
         if problems:
             print("package: the zip breaks the plugin repository's rules:\n  " + "\n  ".join(problems), file=sys.stderr)
+            return 1
+        findings = scan_zip(zip_path)
+        if findings:
+            print("package: the plugin repository's security scan would flag (explain each where it stands, "
+                  "`# nosec BXXX # why`, or fix it):\n  " + "\n  ".join(findings), file=sys.stderr)
             return 1
         print(write_plugins_xml(ROOT / "metadata.txt", zip_path, zip_path.parent / "plugins.xml", args.base_url))
     return 0
