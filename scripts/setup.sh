@@ -27,21 +27,26 @@ if [ ! -e .venv/share/proj ] && [ -f /usr/share/proj/proj.db ]; then
   mkdir -p .venv/share && ln -s /usr/share/proj .venv/share/proj
 fi
 PIP=(.venv/bin/python -m pip --disable-pip-version-check)
+# numpy stays the system's (the one its GDAL, rasterio and scipy were built for: 1.x on Debian 12, 2.x on Debian 13).
+system_numpy=$(/usr/bin/python3 -c 'import numpy; print(numpy.__version__)')
+echo "numpy==$system_numpy" > .venv/.segearth-system-constraints.txt
 stamp=.venv/.segearth-requirements
-want=$(cat requirements.txt constraints.txt engine/pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(cat requirements.txt constraints.txt engine/pyproject.toml .venv/.segearth-system-constraints.txt | sha256sum \
+  | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  "${PIP[@]}" install -q -c constraints.txt -r requirements.txt
+  "${PIP[@]}" install -q -c constraints.txt -c .venv/.segearth-system-constraints.txt -r requirements.txt
   if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
     # onnxruntime and onnxruntime-gpu install the same module: keep exactly one.
     "${PIP[@]}" uninstall -q -y onnxruntime || true
-    "${PIP[@]}" install -q -c constraints.txt "onnxruntime-gpu[cuda,cudnn]"
+    "${PIP[@]}" install -q -c constraints.txt -c .venv/.segearth-system-constraints.txt "onnxruntime-gpu[cuda,cudnn]"
   fi
   "${PIP[@]}" install -q --no-deps -e engine
   echo "$want" > "$stamp"
 fi
-.venv/bin/python - <<'PY'
-import numpy, torch, transformers, onnxruntime, rasterio, osgeo.gdal as gdal
-assert numpy.__version__.split(".")[0] == "1", f"numpy {numpy.__version__}: QGIS's GDAL needs numpy 1.x"
+SYSTEM_NUMPY=$system_numpy .venv/bin/python - <<'PY'
+import os, numpy, torch, transformers, onnxruntime, rasterio, osgeo.gdal as gdal
+assert numpy.__version__ == os.environ["SYSTEM_NUMPY"], \
+    f"numpy {numpy.__version__}: QGIS's GDAL was built for the system's numpy {os.environ['SYSTEM_NUMPY']}"
 assert rasterio.__gdal_version__ == gdal.__version__, "rasterio must use QGIS's GDAL (Debian python3-rasterio)"
 print(f"setup: ok (numpy {numpy.__version__}, torch {torch.__version__}, transformers {transformers.__version__}, "
       f"onnxruntime {onnxruntime.__version__} {onnxruntime.get_available_providers()}, GDAL {gdal.__version__})")

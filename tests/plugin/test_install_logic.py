@@ -129,7 +129,8 @@ def test_proxy_from_qgis_settings():
 def test_plan_pins_qgis_stack_and_passes_index_proxy_or_wheelhouse(tmp_path):
     constraints = pip_plan.constraints_text({"numpy": "1.24.2", "shapely": "1.8.5", "sympy": "1.11.1"})
     assert "numpy==1.24.2" in constraints and "shapely==1.8.5" in constraints and "sympy" not in constraints
-    assert "numpy<2" in pip_plan.constraints_text({})
+    assert "numpy==2.2.4" in pip_plan.constraints_text({"numpy": "2.2.4"})  # QGIS 3.40's numpy 2 is kept
+    assert "numpy" not in pip_plan.constraints_text({})  # no cap of ours: the engine runs on numpy 1 and 2
     choice = choose_torch(LINUX, [], lambda url: True)
     plan = pip_plan.build_plan("/usr/bin/python3.11", tmp_path / "deps", choice, tmp_path / "c.txt",
                                proxy="http://proxy:3128")
