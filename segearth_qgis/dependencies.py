@@ -57,8 +57,11 @@ def settings_dir() -> Path:
 
 
 def private_site_dir() -> Path:
-    """Folder for plugin-installed packages: <profile>/python/segearth_deps/py311-linux-x86_64."""
-    return private_folder(settings_dir())
+    """Folder for plugin-installed packages: <profile>/python/segearth_deps/py311-linux-x86_64, or the shorter one
+    the installer chose for Windows' path limit (windows_paths)."""
+    from .windows_paths import located
+
+    return located(private_folder(settings_dir()))
 
 
 def add_private_site_dir() -> str:

@@ -9,11 +9,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .dependencies import is_debian_like, private_site_dir
+from .dependencies import is_debian_like, settings_dir
+from .install_preflight import place, with_checks
 from .pip_plan import InstallPlan, build_plan, constraints_text, proxy_url
 from .private_site import folder_size, installed_versions, prune, swap_in, system_distributions
-from .python_layout import PythonLayout, find_interpreter
+from .python_layout import PythonLayout, find_interpreter, private_folder
 from .torch_choice import choose_torch, index_reachable, nvidia_gpus
+from .windows_paths import remember
 
 
 class PlanError(RuntimeError):
@@ -41,8 +43,10 @@ def pip_available(python: str, run: Callable = subprocess.run) -> bool:
 
 def make_plan(target: Path | None = None, wheelhouse: Path | None = None, layout: PythonLayout | None = None,
               proxy_settings: Mapping[str, object] | None = None,
-              reachable: Callable[[str], bool] | None = None) -> InstallPlan:
-    """Everything the installer dialog shows before asking, and the pip command it then runs."""
+              reachable: Callable[[str], bool] | None = None, long_paths: bool | None = None,
+              wheel_files: Callable[[str], list[str] | None] | None = None) -> InstallPlan:
+    """Everything the installer dialog shows before asking, and the pip command it then runs; `long_paths` and
+    `wheel_files` (a package's file names on the index) stand in for the registry and the index in tests."""
     layout = layout or PythonLayout.current()
     python = find_interpreter(layout)
     if python is None:
@@ -52,7 +56,9 @@ def make_plan(target: Path | None = None, wheelhouse: Path | None = None, layout
         fix = ("sudo apt install python3-pip" if layout.os_name == "linux" and is_debian_like()
                else "reinstall QGIS with its Python (pip is part of it on Windows and macOS)")
         raise PlanError(f"QGIS's Python ({python}) has no pip; to get it: {fix}")
-    target = target or private_site_dir()
+    usual = target or private_folder(settings_dir(), layout)
+    choice = place(usual, layout, long_paths)
+    target = Path(choice.folder)
     proxy = proxy_url(proxy_settings if proxy_settings is not None else qgis_proxy_settings())
     if wheelhouse is not None:
         def reachable(url: str) -> bool:  # offline: no index is asked
@@ -68,7 +74,8 @@ def make_plan(target: Path | None = None, wheelhouse: Path | None = None, layout
     constraints = target.with_name(target.name + "-constraints.txt")
     constraints.parent.mkdir(parents=True, exist_ok=True)
     constraints.write_text(constraints_text(system_distributions()), encoding="utf-8")
-    return build_plan(str(python), target, torch, constraints, wheelhouse=wheelhouse, proxy=proxy)
+    plan = build_plan(str(python), target, torch, constraints, wheelhouse=wheelhouse, proxy=proxy)
+    return with_checks(plan, layout, choice, usual, wheelhouse, proxy, wheel_files)
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,8 @@ def finish(plan: InstallPlan) -> InstallOutcome:
     """After pip succeeded: drop what QGIS already has, then replace the private folder by the staging one."""
     pruned = prune(plan.staging, system_distributions())
     swap_in(plan.staging, plan.target)
+    if plan.usual_target is not None:
+        remember(plan.usual_target, plan.target)  # how the plugin finds a folder moved for Windows' path limit
     return InstallOutcome(plan.target, folder_size(plan.target), installed_versions(plan.target), pruned)
 
 

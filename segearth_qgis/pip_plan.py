@@ -49,13 +49,15 @@ class InstallPlan:
     source: str  # where packages come from, in words
     packages: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # said before Install (install_preflight: e.g. a shorter folder on Windows)
+    blockers: tuple[str, ...] = ()  # why pip would fail here (a wheel missing for this Python): Install stays off
+    usual_target: Path | None = None  # the folder the plugin looks in first; a pointer there names `target`
 
 
 def constraints_text(system_versions: Mapping[str, str]) -> str:
-    """Pins for the protected distributions QGIS's Python has; numpy stays below 2 whatever happens."""
+    """Pins for the protected distributions QGIS's Python has: numpy stays the one QGIS's GDAL was built for, 1.x
+    (QGIS 3.22-3.34) or 2.x (3.40+); the engine runs on both."""
     lines = [f"{name}=={version}" for name, version in sorted(system_versions.items()) if normalise(name) in PROTECTED]
-    if not any(normalise(line.split("==")[0]) == "numpy" for line in lines):
-        lines.append("numpy<2")
     return "\n".join(lines) + "\n"
 
 
