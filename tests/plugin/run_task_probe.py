@@ -126,7 +126,7 @@ poll.setInterval(5)
 poll.timeout.connect(check_done)
 poll.start()
 QTimer.singleShot(600_000, loop.quit)
-loop.exec_()
+loop.exec()
 timer.stop()
 cancel_at = state["cancel_at"] if state["cancel_at"] and state["cancel_at"] > 0 else None
 report = {

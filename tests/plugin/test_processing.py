@@ -14,7 +14,7 @@ def test_algorithm_is_registered_with_parameters(provider):
 
 
 def test_algorithm_runs_tiny_model(provider, engine_available, rgbn_layer, tiny_model):
-    import processing
+    from qgis import processing
 
     context = QgsProcessingContext()
     feedback = QgsProcessingFeedback()
@@ -28,7 +28,7 @@ def test_algorithm_runs_tiny_model(provider, engine_available, rgbn_layer, tiny_
 
 
 def test_algorithm_explains_missing_question(provider, rgbn_layer, tmp_path):
-    import processing
+    from qgis import processing
     from qgis.core import QgsProcessingException
 
     with pytest.raises(QgsProcessingException):

@@ -75,7 +75,7 @@ def reference_layer(project):
 
 def test_question_set_from_csv_with_references(provider, engine_available, rgbn_layer, tiny_model, questions_csv,
                                                reference_layer):
-    import processing
+    from qgis import processing
 
     feedback, context = RecordingFeedback(), QgsProcessingContext()
     result = processing.run("segearth:answerquestionset", {
@@ -110,7 +110,7 @@ def test_question_set_from_csv_with_references(provider, engine_available, rgbn_
 
 
 def test_polygon_table_rows_and_cancel(provider, engine_available, rgbn_layer, tiny_model, project):
-    import processing
+    from qgis import processing
 
     table = QgsVectorLayer("Polygon?crs=EPSG:32618&field=id:string&field=question:string", "q", "memory")
     x0, y0, x1, y1 = REGION

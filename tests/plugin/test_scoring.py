@@ -64,7 +64,7 @@ def reference_layer(project, tmp_path):
 
 
 def _run(parameters: dict) -> dict:
-    import processing
+    from qgis import processing
 
     return processing.run("segearth:scoreagainstreference", {"OUTPUT": "memory:", **parameters},
                           context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
@@ -123,7 +123,7 @@ def test_bad_filter_is_explained(provider, answer_layer, reference_layer):
 
 
 def test_loaded_outcome_layer_is_styled_by_status(provider, answer_layer, reference_layer):
-    import processing
+    from qgis import processing
 
     before = set(QgsProject.instance().mapLayers())
     processing.runAndLoadResults("segearth:scoreagainstreference",
