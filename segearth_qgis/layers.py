@@ -40,7 +40,8 @@ def _field_type(value: Any):
     else:
         from qtpy.QtCore import QVariant
 
-        kinds = (QVariant.Type.Bool, QVariant.Type.LongLong, QVariant.Type.Double, QVariant.Type.String)
+        # QGIS < 3.38 (Qt5 only) takes QVariant types: QGIS 3.22's QgsField refuses QMetaType.Type
+        kinds = (QVariant.Type.Bool, QVariant.Type.LongLong, QVariant.Type.Double, QVariant.Type.String)  # noqa: QGS402
     if isinstance(value, bool):
         return kinds[0]
     if isinstance(value, int):
