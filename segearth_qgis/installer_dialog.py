@@ -93,7 +93,7 @@ class InstallerDialog(QDialog):
                  tr("Torch: {} — {}").format(plan.torch.build.upper(), plan.torch.reason),
                  tr("From: {}").format(plan.source)]
         lines += list(plan.torch.notes) + [_html(note) for note in plan.notes]
-        lines += [f'<span style="color:#b00020">{_html(blocker)}</span>' for blocker in plan.blockers]
+        lines += [f'<span style="color:#b00020"><b>{_html(blocker)}</b></span>' for blocker in plan.blockers]
         lines.append(tr("The download can be large (torch alone is several hundred MB). Restart QGIS afterwards."))
         self.summary.setText("<br>".join(lines))
         self.install.setEnabled(not plan.blockers)
