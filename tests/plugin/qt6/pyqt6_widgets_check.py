@@ -21,18 +21,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "shim"))
 os.environ["QT_API"] = "pyqt6"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PyQt6.QtCore import QT_VERSION_STR, Qt  # noqa: E402
-from PyQt6.QtTest import QTest  # noqa: E402
-from PyQt6.QtWidgets import QApplication  # noqa: E402
+from qgis.PyQt.QtCore import QT_VERSION_STR, Qt  # noqa: E402
+from qgis.PyQt.QtTest import QTest  # noqa: E402
+from qgis.PyQt.QtWidgets import QApplication  # noqa: E402
 
 SHOTS = Path(os.environ.get("SEGEARTH_SHOT_DIR", "")) if os.environ.get("SEGEARTH_SHOT_DIR") else None
 
 
 @pytest.fixture(scope="module")
 def app():
-    import qgis.PyQt.QtCore
+    import PyQt6.QtCore  # noqa: QGS104 - the binding under test
 
-    assert qgis.PyQt.QtCore.QT_VERSION_STR.startswith("6") and QT_VERSION_STR.startswith("6")
+    assert QT_VERSION_STR.startswith("6") and PyQt6.QtCore.PYQT_VERSION_STR.startswith("6")
     return QApplication.instance() or QApplication(["pyqt6-check"])
 
 
