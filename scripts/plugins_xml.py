@@ -12,7 +12,7 @@ ELEMENTS = (("description", "description"), ("about", "about"), ("version", "ver
             ("qgisMinimumVersion", "qgis_minimum_version"), ("qgisMaximumVersion", "qgis_maximum_version"),
             ("homepage", "homepage"), ("icon", "icon"), ("author", "author_name"), ("tracker", "tracker"),
             ("repository", "repository"), ("tags", "tags"), ("experimental", "experimental"),
-            ("deprecated", "deprecated"))
+            ("deprecated", "deprecated"), ("supportsQt6", "supports_qt6"))
 
 
 def write_plugins_xml(metadata_path: Path, zip_path: Path, out: Path, base_url: str | None = None) -> Path:

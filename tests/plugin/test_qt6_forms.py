@@ -11,6 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
+import plugins_xml  # noqa: E402
 import qt6_check  # noqa: E402
 
 sys.path.remove(str(REPO / "scripts"))
@@ -67,3 +68,17 @@ def test_scoped_forms_and_explained_exceptions_pass(qgis_app, tmp_path):
                     "K = QVariant.Type.Int  # noqa: QGS402\n", encoding="utf-8")
     assert qt6_check.check([kept]) == []
     assert qt6_check.main([str(good)]) == 0 and qt6_check.main([str(tmp_path / "kept.py"), str(good)]) == 0
+
+
+def test_metadata_offers_the_plugin_to_qgis_4_and_qt6_builds(tmp_path):
+    """QGIS's plugin manager lists a plugin whose minimum is 3.x on Qt6 builds (QGIS 4, the Qt6 builds of 3.40+) only
+    with supportsQt6; qgisMaximumVersion must reach 4.x. Our custom repository's plugins.xml carries the same."""
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(REPO / "metadata.txt", encoding="utf-8")
+    general = parser["general"]
+    assert general["supportsQt6"] == "True" and general["qgisMinimumVersion"] == "3.22"
+    assert general["qgisMaximumVersion"] == "4.99"
+    xml = plugins_xml.write_plugins_xml(REPO / "metadata.txt", tmp_path / "segearth_qgis.zip", tmp_path / "p.xml")
+    assert "<supports_qt6>True</supports_qt6>" in xml.read_text(encoding="utf-8")
