@@ -22,10 +22,24 @@ def _system_proj_dir() -> str | None:
     return None
 
 
+def _bundled_proj_data() -> bool:
+    """PyPI's pyproj, rasterio and fiona wheels carry the PROJ data of the PROJ they bundle; the system's proj.db
+    (another PROJ version) must then not be imposed on them through PROJ_DATA."""
+    import importlib.util
+
+    for name, data in (("pyproj", "proj_dir/share/proj"), ("rasterio", "proj_data"), ("fiona", "proj_data")):
+        spec = importlib.util.find_spec(name)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            if (Path(location) / data / "proj.db").is_file():
+                return True
+    return False
+
+
 @lru_cache(maxsize=1)
 def ensure_proj_data() -> str:
     """The PROJ data folder pyproj uses, pointing it at the system's one when the venv hides it."""
-    if "PROJ_DATA" not in os.environ and not (Path(sys.prefix) / "share" / "proj" / "proj.db").is_file():
+    if "PROJ_DATA" not in os.environ and not (Path(sys.prefix) / "share" / "proj" / "proj.db").is_file() \
+            and not _bundled_proj_data():
         found = _system_proj_dir()
         if found:
             os.environ["PROJ_DATA"] = found  # before pyproj's import, which otherwise warns
