@@ -6,7 +6,7 @@ TINY := $(MODELS)/tiny-random
 SAMPLE := tests/data/rgbn.tif
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup test test-engine test-plugin test-install smoke lint run demo bench package wheelhouse deploy i18n clean
+.PHONY: setup test test-engine test-numpy2 test-plugin test-install smoke lint run demo bench package wheelhouse deploy i18n clean
 
 setup:
 	bash scripts/setup.sh
@@ -14,9 +14,14 @@ setup:
 test: setup i18n
 	$(PY) -m ruff check engine segearth_qgis tests benchmarks scripts
 	$(PY) -m pytest -q tests
+	bash scripts/numpy2_engine_tests.sh
 
 test-engine: setup
 	$(PY) -m pytest -q tests/engine
+
+# the engine suite again on numpy 2 (PyPI's numpy, shapely 2, rasterio 1.4, affine 3) in a throwaway venv, no QGIS
+test-numpy2:
+	bash scripts/numpy2_engine_tests.sh
 
 test-plugin: setup i18n
 	$(PY) -m pytest -q tests/plugin
