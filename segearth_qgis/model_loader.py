@@ -30,6 +30,7 @@ class ModelLoadTask(QgsTask):
         self.on_done = on_done
         self.device = ""
         self.error: str | None = None
+        self.cancelled = False
 
     def run(self) -> bool:  # worker thread
         from .cancellable import Cancelled
@@ -41,7 +42,8 @@ class ModelLoadTask(QgsTask):
             self.device = getattr(segmenter, "device", "")
             return True
         except Cancelled:  # the user cancelled a question while this load exported the graphs
-            return False
+            self.cancelled = True
+            return True  # a cancel is no failure: QGIS must not announce "Task failed"
         except EngineUnavailable as exc:
             self.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - shown on the device line; the question's task reports it again
@@ -50,6 +52,8 @@ class ModelLoadTask(QgsTask):
         return False
 
     def finished(self, ok: bool) -> None:  # GUI thread
+        if self.cancelled:
+            self.setDescription(tr("{} (cancelled)").format(self.description()))
         if self.on_done is not None:
             self.on_done(self)
 
@@ -105,7 +109,10 @@ class ModelPreloader:
 
     def _done(self, task: ModelLoadTask) -> None:
         self.tasks.remove(task)
-        if self.panel is None or task.model_dir != self.panel.model_dir() or self.loading(task.model_dir):
+        if self.panel is None or not self.panel.shows(task.model_dir) or self.loading(task.model_dir):
+            return  # a late result of an earlier choice: the panel describes the folder it shows
+        if task.cancelled or task.generation != self.holder.generation:
+            self.show_device()
             return
         if task.error:
             self.panel.set_device(tr("not loaded: {}").format(task.error))

@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # the names below, for type checkers and for the import-graph
         VectorScores,
         score_geometries,
     )
+    from segearth_engine.geo.gdal_errors import is_disk_full
     from segearth_engine.geo.publish import clean_stale_stages
     from segearth_engine.geo.rasterio_source import RasterioSource
     from segearth_engine.geo.source import RasterSource
@@ -106,7 +107,7 @@ _WHERE = {
     # written files
     "write_vector": "geo.writers", "write_mask_geotiff": "geo.writers", "check_output": "geo.writers",
     "output_kind": "geo.writers", "SIDECAR_SUFFIX": "geo.writers", "geopackage_layers": "geo.writers",
-    "output_files": "geo.writers", "clean_stale_stages": "geo.publish",
+    "output_files": "geo.writers", "clean_stale_stages": "geo.publish", "is_disk_full": "geo.gdal_errors",
     # answers scored against reference polygons, and question sets (evaluation/vector_scores.py, question_set.py)
     "SCORE_FIELDS": "evaluation.question_set",
     "QuestionRow": "evaluation.question_set",
@@ -133,7 +134,7 @@ __all__ = ["RUN_MODULES", "Cancelled", "InputError", "LimitError", "ModelFilesEr
            "resolve_model_dir", "SegmentationRequest", "SegmentationResult", "MODES", "TASKS", "EncodedImage",
            "MaskPrediction", "MultiTargetPrediction", "TargetMask", "FeatureCache", "RasterSource", "RasterioSource",
            "write_vector", "write_mask_geotiff", "check_output", "output_kind", "SIDECAR_SUFFIX", "geopackage_layers",
-           "output_files", "clean_stale_stages",
+           "output_files", "clean_stale_stages", "is_disk_full",
            "graphs_to_export", "export_graphs", "import_runtime", "SCORE_FIELDS", "QuestionRow", "QuestionSetResult",
            "RowOutcome", "check_columns", "row_from_record", "row_region", "run_question_set", "FALSE_ALARM",
            "MATCH_IOU", "MATCHED", "MISSED", "VectorScores", "score_geometries"]

@@ -60,9 +60,10 @@ def plugin(qgis_iface, project):
     instance = classFactory(qgis_iface)
     instance.initGui()
     yield instance
-    if instance.task is not None:
-        instance.task.cancel()
-        wait_for_task(instance.task, 120)
+    task = instance.task  # read once: it becomes None when the task ends meanwhile
+    if task is not None:
+        task.cancel()
+        wait_for_task(task, 120)
     instance.unload()
 
 
@@ -133,6 +134,21 @@ def load_raster(project):
 def wait_task():
     """Function waiting for a QgsTask (and its finished()) with a timeout."""
     return wait_for_task
+
+
+def export_and_wait(plugin, layer, path, confirm=None, timeout: float = 120.0):
+    """plugin.export(...) and wait for its background task: the written path, or None (refused, failed, cancelled)."""
+    task = plugin.export(layer, str(path), confirm)
+    if task is None:
+        return None
+    wait_for_task(task, timeout)
+    return task.written
+
+
+@pytest.fixture()
+def exported():
+    """Function exporting a layer through the plugin's background task and waiting for it (export_and_wait)."""
+    return export_and_wait
 
 
 @pytest.fixture()

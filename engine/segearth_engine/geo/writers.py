@@ -170,7 +170,7 @@ def write_vector(path: str | Path, features: list, crs_wkt: str, base_attrs: dic
     options: dict = {"encoding": "utf-8"} if shapefile else {}
     if driver == "GPKG":
         options.update(layer=layer, VERSION="1.3")  # QGIS 3.22's GDAL warns on GeoPackage 1.4
-    keep = keep_layers and overwrite and driver == "GPKG" and target.is_file()
+    keep = keep_layers and overwrite and driver == "GPKG" and bool(geopackage_layers(target))  # else: replaced
     with staged(target, overwrite, inputs) as tmp, gdal_errors(str(target), target.parent):
         kept = _copy_other_layers(target, tmp, layer) if keep else {}
         with fiona.open(tmp, "w", driver=driver, schema=schema, crs_wkt=crs_wkt or None, **options) as sink:
