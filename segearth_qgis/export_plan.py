@@ -13,7 +13,7 @@ from qgis.core import QgsProject
 from .translation import tr
 
 DRIVERS = {".shp": "ESRI Shapefile", ".gpkg": "GPKG"}
-SOURCE_PROPERTY = "segearth/source"  # custom property of a result layer: the source raster's file (when it is one)
+SOURCE_PROPERTY = "segearth/source"  # custom property of a result layer: its source raster's file ("" if none)
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qpj", ".sbn", ".sbx", ".qix", ".qml")
 
 
@@ -29,15 +29,13 @@ class ExportPlan:
     existed: bool
     other_layers: tuple[str, ...] = field(default_factory=tuple)  # a GeoPackage's layers that are kept
 
-    @property
-    def replaces_layer(self) -> bool:
-        """A GeoPackage that holds our layer's name already (or is ours alone)."""
-        return self.existed and self.driver == "GPKG"
 
+def layer_file(layer) -> Path | None:
+    """The file behind a layer (its provider's own reading of the source: "/a/b.gpkg|layername=x",
+    "GPKG:/a/b.gpkg:table", "file:///a/b.csv?delimiter=,"); None for a layer that is not a file."""
+    from qgis.core import QgsProviderRegistry
 
-def layer_file(source: str) -> Path | None:
-    """The file behind a layer source ("/a/b.gpkg|layername=x" -> /a/b.gpkg); None for a non-file source."""
-    path = source.split("|")[0].split("?")[0]
+    path = QgsProviderRegistry.instance().decodeUri(layer.providerType(), layer.source()).get("path") or ""
     return Path(path) if path and not path.startswith("/vsi") and os.path.isfile(path) else None
 
 
@@ -53,12 +51,11 @@ def protected_files(project: QgsProject | None = None, extra: dict[str, str] | N
     (path -> name: the raster an answer came from, which may have left the project)."""
     project = project or QgsProject.instance()
     out: dict[Path, str] = {}
-    sources = list((extra or {}).items()) + [(layer.source(), layer.name()) for layer in project.mapLayers().values()]
-    for source, name in sources:
-        path = layer_file(source)
-        if path is not None:
-            for part in _files_of(path):
-                out[part.resolve()] = name
+    files = [(Path(path), name) for path, name in (extra or {}).items() if os.path.isfile(path)]
+    files += [(layer_file(layer), layer.name()) for layer in project.mapLayers().values()]
+    for path, name in files:
+        for part in _files_of(path) if path is not None else ():
+            out[part.resolve()] = name
     return out
 
 

@@ -15,7 +15,7 @@ from .diagnostics import build_report, copy_to_clipboard
 from .dock import RequestError, SegEarthDock, stage_text
 from .engine_run import mode_refusal
 from .export_flow import Exporter
-from .export_plan import SOURCE_PROPERTY
+from .export_plan import SOURCE_PROPERTY, layer_file
 from .export_task import clean_interrupted_exports
 from .extent import as_tuple, layer_extent_from
 from .layers import add_result_layer, build_result_layer, is_result_layer
@@ -272,7 +272,7 @@ class SegEarthPlugin:
         task = SegmentTask(request, source, self.holder, on_done=self._task_done,
                            description=tr("SegEarth: {}").format(request.question))
         task.crs = QgsCoordinateReferenceSystem(layer.crs())
-        task.layer_name, task.layer_source = layer.name(), layer.source()
+        task.layer_name, task.layer_file = layer.name(), str(layer_file(layer) or "")
         task.model_info = info
         task.claim = self.watch.claim(request.layer_id, lambda reason: self._run_lost(task, reason))
         task.progressChanged.connect(self.dock.set_progress)
@@ -336,7 +336,7 @@ class SegEarthPlugin:
         crs = task.crs if task.crs.isValid() else QgsCoordinateReferenceSystem.fromWkt(result.crs_wkt)
         layer = build_result_layer(list(result.features), request.question, crs, details, targets,
                                    prepared=task.prepared)
-        layer.setCustomProperty(SOURCE_PROPERTY, task.layer_source)  # exports never write over it
+        layer.setCustomProperty(SOURCE_PROPERTY, task.layer_file)  # exports never write over it
         add_result_layer(layer)
         remember_run_extent(layer, result)
         self.iface.addCustomActionForLayer(self.export_action, layer)

@@ -9,6 +9,7 @@ failed is left unreadable; Processing then reported success and returned the bro
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -25,13 +26,13 @@ def destination_file(alg, parameters, name: str, context) -> Path | None:
     if not parameters.get(name):
         return None
     text = alg.parameterAsOutputLayer(parameters, name, context) or ""
+    if text.startswith("ogr:"):  # ogr:dbname='/a/b.gpkg' table="t" (geom): a table in a GeoPackage
+        match = re.search(r"dbname='([^']*)'", text) or re.search(r"dbname=(\S+)", text)
+        text = match.group(1) if match else ""
     path = text.split("|")[0]
-    if path.startswith("ogr:"):
-        path = path[4:].split(" table=")[0].strip("'\"")
-        path = path.replace("dbname=", "").strip("'\"")
-    if not path or path in ("TEMPORARY_OUTPUT", "memory:") or path.startswith(("memory:", "postgres", "/vsi")):
-        return None
-    return Path(path) if os.path.isabs(path) else None
+    if not path or not os.path.isabs(path) or path.startswith("/vsi"):
+        return None  # memory:, TEMPORARY_OUTPUT, postgres:, ...
+    return Path(path)
 
 
 class _Failed(Exception):
@@ -104,6 +105,7 @@ def write_features(alg, parameters, name: str, context, fields, wkb_type, crs, f
         if target is None:
             raise QgsProcessingException(tr("Write error ({}): the output was not written.").format(error))
         full = _disk_full(error, target.parent)  # measured while the broken file still fills the disk
-        _remove_broken(target)
+        if "|" not in str(dest_id):  # a file of its own, not a table added to a GeoPackage that holds others
+            _remove_broken(target)
         raise QgsProcessingException(write_failure(target, Exception(error), existed=False, disk_full=full))
     return dest_id

@@ -14,6 +14,7 @@ from qgis.core import Qgis, QgsApplication, QgsCoordinateReferenceSystem, QgsPro
 from shapely.geometry import box
 
 from segearth_qgis.layers import add_result_layer, build_result_layer
+from tests.plugin.conftest import ask
 
 UTM = QgsCoordinateReferenceSystem("EPSG:32633")
 
@@ -47,10 +48,7 @@ def _stages(folder: Path) -> list[str]:
 def test_removed_result_layer_then_export_or_score_says_so_without_a_python_error(
         plugin, rgbn_layer, tiny_model, wait_task, qgis_iface, python_errors, engine_available):
     dock = plugin.dock
-    dock.follow_layer(rgbn_layer)
-    dock.question.setPlainText("fields")
-    dock.model_panel.set_model_dir(str(tiny_model))
-    wait_task(plugin.run_request(dock.build_request()), 300)
+    wait_task(ask(plugin, rgbn_layer, tiny_model, "fields"), 300)
     result = plugin.last_result_layer
     assert result is not None
     QgsProject.instance().removeMapLayer(result.id())
@@ -113,17 +111,14 @@ def _geopackage_raster(source: Path, target: Path) -> Path:
 def test_the_source_raster_and_files_of_project_layers_are_never_written_over(
         plugin, data_dir, tmp_path, tiny_model, wait_task, qgis_iface, exported, engine_available):
     from osgeo import gdal
-
-    from tests.plugin.conftest import add_raster
+    from qgis.core import QgsRasterLayer
 
     scene = _geopackage_raster(data_dir / "rgbn.tif", tmp_path / "scene.gpkg")
-    raster = add_raster(scene, "scene")
+    raster = QgsRasterLayer(f"GPKG:{scene}:scene", "scene")  # how QGIS names a GeoPackage raster table
+    assert raster.isValid()
+    QgsProject.instance().addMapLayer(raster)
     before = scene.read_bytes()
-    dock = plugin.dock
-    dock.follow_layer(raster)
-    dock.question.setPlainText("fields")
-    dock.model_panel.set_model_dir(str(tiny_model))
-    wait_task(plugin.run_request(dock.build_request()), 300)
+    wait_task(ask(plugin, raster, tiny_model, "fields"), 300)
     answer = plugin.last_result_layer
     asked = []
     assert exported(plugin, answer, scene, confirm=lambda plan: asked.append(plan) or True) is None

@@ -10,19 +10,10 @@ import pytest
 from qgis.core import QgsProject
 
 from segearth_qgis.layers import GROUP_NAME
+from tests.plugin.conftest import ask
+from tests.plugin.test_warm_view import _slow_encoder
 
 pytestmark = pytest.mark.usefixtures("engine_available")
-
-
-def _start(plugin, raster, model, question: str, mode: str = "view"):
-    dock = plugin.dock
-    dock.follow_layer(raster)
-    dock.question.setPlainText(question)
-    dock.model_panel.set_model_dir(str(model))
-    dock.mode_combo.setCurrentIndex(dock.mode_combo.findData(mode))
-    task = plugin.run_request(dock.build_request())
-    assert task is not None, dock.stage.text()
-    return task
 
 
 def _nothing_added(project: QgsProject) -> None:
@@ -34,7 +25,7 @@ def test_file_new_during_a_tiled_question_cancels_it_and_leaves_the_new_project_
         plugin, load_raster, synthetic_tif, tiny_model, wait_task, qgis_iface):
     from qgis.core import Qgis
 
-    task = _start(plugin, load_raster(synthetic_tif), tiny_model, "the bright square", mode="tiled")
+    task = ask(plugin, load_raster(synthetic_tif), tiny_model, "the bright square", mode="tiled")
     project = QgsProject.instance()
     project.clear()  # what File > New and opening another project do to QGIS's one project
     assert not project.isDirty()
@@ -52,7 +43,7 @@ def test_file_new_during_a_tiled_question_cancels_it_and_leaves_the_new_project_
 def test_removing_the_raster_cancels_its_question_at_once(plugin, load_raster, synthetic_tif, tiny_model,
                                                           wait_task):
     raster = load_raster(synthetic_tif, "scene")
-    task = _start(plugin, raster, tiny_model, "the bright square", mode="tiled")
+    task = ask(plugin, raster, tiny_model, "the bright square", mode="tiled")
     QgsProject.instance().removeMapLayer(raster.id())
     removed = time.monotonic()
     wait_task(task, 300)
@@ -63,27 +54,9 @@ def test_removing_the_raster_cancels_its_question_at_once(plugin, load_raster, s
                                         "added")
 
 
-def test_removing_the_raster_stops_the_view_being_prepared(plugin, rgbn_layer, tiny_model, wait_task, spin,
-                                                           monkeypatch):
-    import threading
-
-    plugin.dock.model_panel.warm_view.setChecked(True)
-    plugin.dock.follow_layer(rgbn_layer)
-    plugin.dock.model_panel.set_model_dir(str(tiny_model))
-    preload = plugin.preloader.loading(str(tiny_model))
-    if preload is not None:
-        wait_task(preload, 600)
-    segmenter = plugin.holder.segmenter
-    entered = threading.Event()
-    real = segmenter.encode_batch
-
-    def slow(images, is_cancelled=None):  # the real encoder, entered late: the warm-up stays in flight a while
-        entered.set()
-        time.sleep(20)
-        return real(images, is_cancelled=is_cancelled)
-
-    monkeypatch.setattr(segmenter, "encode_batch", slow)
-    plugin.warmer.cancel()
+def test_removing_the_raster_stops_the_view_being_prepared(loaded, rgbn_layer, spin, monkeypatch):
+    plugin = loaded
+    entered = _slow_encoder(monkeypatch, plugin.holder.segmenter, 20.0)  # the warm-up stays in flight a while
     plugin.dock.question.setPlainText("where could a small plane land")
     warm_up = plugin.warmer.warm()
     assert warm_up is not None and spin(entered.is_set, 60)
@@ -100,7 +73,7 @@ def test_scores_finished_after_file_new_are_not_added_to_the_new_project(plugin,
 
     from segearth_qgis.score_panel import score_result
 
-    wait_task(_start(plugin, rgbn_layer, tiny_model, "fields"), 300)
+    wait_task(ask(plugin, rgbn_layer, tiny_model, "fields"), 300)
     reference = QgsVectorLayer("MultiPolygon?crs=EPSG:32618", "reference", "memory")
     QgsProject.instance().addMapLayer(reference)
     plugin.score_panel.reference_combo.setLayer(reference)

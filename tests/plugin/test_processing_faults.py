@@ -8,21 +8,7 @@ import pytest
 from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingException, QgsProcessingFeedback
 
 from tests.conftest import mounted_tmpfs
-
-
-class RecordingFeedback(QgsProcessingFeedback):
-    def __init__(self) -> None:
-        super().__init__()
-        self.infos: list[str] = []
-        self.warnings: list[str] = []
-
-    def pushInfo(self, info: str) -> None:  # noqa: N802 - QGIS API
-        self.infos.append(info)
-        super().pushInfo(info)
-
-    def pushWarning(self, warning: str) -> None:  # noqa: N802
-        self.warnings.append(warning)
-        super().pushWarning(warning)
+from tests.plugin.conftest import RecordingFeedback
 
 
 def _failure(algorithm_id: str, parameters: dict, feedback=None) -> str:

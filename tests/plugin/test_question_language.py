@@ -4,15 +4,11 @@ tiny model, the real compiled translations."""
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
 import pytest
 
-from segearth_qgis.question_language import reads_as_english
+from tests.plugin.conftest import ask
 
 pytestmark = pytest.mark.usefixtures("engine_available")
-REPO = Path(__file__).resolve().parents[2]
 CHINESE = "飞机可以在哪里降落？"
 FRENCH = "Où un petit avion pourrait-il atterrir ?"
 NOTES = {
@@ -24,21 +20,8 @@ NOTES = {
 }
 
 
-@pytest.fixture(scope="module")
-def compiled() -> None:
-    if not all((REPO / "i18n" / f"segearth_{lang}.qm").is_file() for lang in ("fr", "zh_CN")):
-        subprocess.run(["bash", str(REPO / "scripts" / "compile_translations.sh")], check=False, timeout=60)
-    if not all((REPO / "i18n" / f"segearth_{lang}.qm").is_file() for lang in ("fr", "zh_CN")):
-        pytest.skip("lrelease is not installed")
-
-
 def _ask(plugin, raster, model, question: str, wait_task):
-    dock = plugin.dock
-    dock.follow_layer(raster)
-    dock.question.setPlainText(question)
-    dock.model_panel.set_model_dir(str(model))
-    task = plugin.run_request(dock.build_request())
-    assert task is not None, dock.stage.text()
+    task = ask(plugin, raster, model, question)
     wait_task(task, 300)
     assert task.error is None and not task.cancelled, task.error
     return task
@@ -49,6 +32,8 @@ def _ask(plugin, raster, model, question: str, wait_task):
     ("the runway near Zürich", True), (CHINESE, False), (FRENCH, False), ("les bâtiments près de la rivière", False),
     ("¿Dónde puede aterrizar un avión pequeño?", False), ("Где может приземлиться самолёт?", False)])
 def test_questions_mostly_in_another_language_or_script_are_told_apart(question, english):
+    from segearth_qgis.question_language import reads_as_english
+
     assert reads_as_english(question) is english
 
 

@@ -13,7 +13,7 @@ from shapely.geometry import box
 
 from segearth_engine.errors import Cancelled, OutputError
 from segearth_engine.geo.publish import STAGE_SUFFIX
-from segearth_engine.geo.writers import geopackage_layers, write_vector
+from segearth_engine.geo.writers import write_vector
 
 UTM = "EPSG:32633"
 BASE = {"question": "q", "model": "m", "mode": "view", "area_m2": 0.0, "mean_prob": 0.0}
@@ -57,7 +57,7 @@ def _gpkg_with_two_layers(path: Path) -> None:
 
 def _counts(path: Path) -> dict[str, int]:
     out = {}
-    for name in geopackage_layers(path):
+    for name in fiona.listlayers(path):
         with fiona.open(path, layer=name) as table:
             out[name] = len(table)
     return out
