@@ -156,14 +156,6 @@
         <translation>Réponse de SegEarth à : {}</translation>
     </message>
     <message>
-        <source>Export failed: {}</source>
-        <translation>Échec de l'export : {}</translation>
-    </message>
-    <message>
-        <source>{} exists; choose another name or allow overwriting</source>
-        <translation>{} existe ; choisissez un autre nom ou autorisez l'écrasement</translation>
-    </message>
-    <message>
         <source>Model files present</source>
         <translation>Fichiers du modèle présents</translation>
     </message>
@@ -742,6 +734,154 @@ réponse {answer:.0f} m², référence {reference:.0f} m², recouvrement {overla
     <message>
         <source>Reference:</source>
         <translation>Référence :</translation>
+    </message>
+    <message>
+        <source> The existing file is unchanged.</source>
+        <translation> Le fichier existant est inchangé.</translation>
+    </message>
+    <message>
+        <source>Cancelled: {}; nothing was added</source>
+        <translation>Annulé : {} ; rien n'a été ajouté</translation>
+    </message>
+    <message>
+        <source>Cancelling: {}</source>
+        <translation>Annulation : {}</translation>
+    </message>
+    <message>
+        <source>Export cancelled: nothing was written.</source>
+        <translation>Export annulé : rien n'a été écrit.</translation>
+    </message>
+    <message>
+        <source>Exported to the layer "{}" of {}; its other layers were kept: {}</source>
+        <translation>Exporté dans la couche « {} » de {} ; ses autres couches ont été conservées : {}</translation>
+    </message>
+    <message>
+        <source>Exporting to {}…</source>
+        <translation>Export vers {}…</translation>
+    </message>
+    <message>
+        <source>No reference polygon lies in the extent the question was asked on: the scores compare the answer with nothing.</source>
+        <translation>Aucun polygone de référence ne se trouve dans l'emprise sur laquelle la question a été posée : les scores comparent la réponse à rien.</translation>
+    </message>
+    <message>
+        <source>Press and drag on the map to draw a rectangle; a click alone selects nothing</source>
+        <translation>Cliquez et faites glisser sur la carte pour tracer un rectangle ; un simple clic ne sélectionne rien</translation>
+    </message>
+    <message>
+        <source>Question cancelled: {}</source>
+        <translation>Question annulée : {}</translation>
+    </message>
+    <message>
+        <source>Scores not added: {}</source>
+        <translation>Scores non ajoutés : {}</translation>
+    </message>
+    <message>
+        <source>SegEarth: exporting to {}</source>
+        <translation>SegEarth : export vers {}</translation>
+    </message>
+    <message>
+        <source>The disk is full ({}): {} was not written.</source>
+        <translation>Le disque est plein ({}) : {} n'a pas été écrit.</translation>
+    </message>
+    <message>
+        <source>The model was trained on English questions: this answer to a question in another language may be unreliable.</source>
+        <translation>Le modèle a été entraîné sur des questions en anglais : cette réponse à une question posée dans une autre langue peut être peu fiable.</translation>
+    </message>
+    <message>
+        <source>The output {} cannot be written: {} ({}). Nothing was computed.</source>
+        <translation>La sortie {} ne peut pas être écrite : {} ({}). Rien n'a été calculé.</translation>
+    </message>
+    <message>
+        <source>The output {} cannot be written: {}. Nothing was computed.</source>
+        <translation>La sortie {} ne peut pas être écrite : {}. Rien n'a été calculé.</translation>
+    </message>
+    <message>
+        <source>The question table has no "question" column (its columns: {}). Nothing was run.</source>
+        <translation>La table de questions n'a pas de colonne « question » (ses colonnes : {}). Rien n'a été exécuté.</translation>
+    </message>
+    <message>
+        <source>The reference filter {} matches no reference polygon here: the scores compare the answer with nothing.</source>
+        <translation>Le filtre de référence {} ne retient aucun polygone de référence ici : les scores comparent la réponse à rien.</translation>
+    </message>
+    <message>
+        <source>Too large for this resolution: the answer would be a grid of {}. Set Resolution to at least {:.3g} map units per pixel, or choose a smaller extent.</source>
+        <translation>Trop grand pour cette résolution : la réponse serait une grille de {}. Réglez Résolution à au moins {:.3g} unités de carte par pixel, ou choisissez une emprise plus petite.</translation>
+    </message>
+    <message>
+        <source>Too large: the answer would be a grid of {}. Choose a smaller extent, or a coarser resolution.</source>
+        <translation>Trop grand : la réponse serait une grille de {}. Choisissez une emprise plus petite, ou une résolution plus grossière.</translation>
+    </message>
+    <message>
+        <source>Write error ({}): the output was not written.</source>
+        <translation>Erreur d'écriture ({}) : la sortie n'a pas été écrite.</translation>
+    </message>
+    <message>
+        <source>Write error ({}): {} was not written.</source>
+        <translation>Erreur d'écriture ({}) : {} n'a pas été écrit.</translation>
+    </message>
+    <message>
+        <source>a feature could not be written</source>
+        <translation>une entité n'a pas pu être écrite</translation>
+    </message>
+    <message>
+        <source>free space unknown</source>
+        <translation>espace libre inconnu</translation>
+    </message>
+    <message>
+        <source>row {}: {}</source>
+        <translation>ligne {} : {}</translation>
+    </message>
+    <message>
+        <source>source raster</source>
+        <translation>raster source</translation>
+    </message>
+    <message>
+        <source>the file read back holds {} of {} features</source>
+        <translation>le fichier relu contient {} des {} entités</translation>
+    </message>
+    <message>
+        <source>the output could not be flushed</source>
+        <translation>la sortie n'a pas pu être écrite sur le disque</translation>
+    </message>
+    <message>
+        <source>the project was closed (a new or another project was opened)</source>
+        <translation>le projet a été fermé (un nouveau projet ou un autre projet a été ouvert)</translation>
+    </message>
+    <message>
+        <source>the raster layer {} was removed from the project</source>
+        <translation>la couche raster {} a été retirée du projet</translation>
+    </message>
+    <message>
+        <source>{} free on that disk</source>
+        <translation>{} libres sur ce disque</translation>
+    </message>
+    <message>
+        <source>{} holds other layers: {}. They are kept; only the layer "{}" is written (replaced if it is there). Go on?</source>
+        <translation>{} contient d'autres couches : {}. Elles sont conservées ; seule la couche « {} » est écrite (remplacée si elle existe). Continuer ?</translation>
+    </message>
+    <message>
+        <source>{} is a file of the layer "{}": exporting there would destroy it. Choose another file name.</source>
+        <translation>{} est un fichier de la couche « {} » : y exporter la détruirait. Choisissez un autre nom de fichier.</translation>
+    </message>
+    <message>
+        <source>{} is a file: choose the model folder, the one holding config.json (here: {})</source>
+        <translation>{} est un fichier : choisissez le dossier du modèle, celui qui contient config.json (ici : {})</translation>
+    </message>
+    <message>
+        <source>{} is a folder; choose a file name</source>
+        <translation>{} est un dossier ; choisissez un nom de fichier</translation>
+    </message>
+    <message>
+        <source>{} is not a folder</source>
+        <translation>{} n'est pas un dossier</translation>
+    </message>
+    <message>
+        <source>{} is read-only</source>
+        <translation>{} est en lecture seule</translation>
+    </message>
+    <message>
+        <source>{} × {} pixels ({:.1f} gigapixels)</source>
+        <translation>{} × {} pixels ({:.1f} gigapixels)</translation>
     </message>
 </context>
 </TS>

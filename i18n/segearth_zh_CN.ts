@@ -156,14 +156,6 @@
         <translation>SegEarth 对以下问题的回答：{}</translation>
     </message>
     <message>
-        <source>Export failed: {}</source>
-        <translation>导出失败：{}</translation>
-    </message>
-    <message>
-        <source>{} exists; choose another name or allow overwriting</source>
-        <translation>{} 已存在；请换一个名称或允许覆盖</translation>
-    </message>
-    <message>
         <source>Model files present</source>
         <translation>模型文件齐全</translation>
     </message>
@@ -742,6 +734,154 @@ answer {answer:.0f} m², reference {reference:.0f} m², overlap {overlap:.0f} m�
     <message>
         <source>Reference:</source>
         <translation>参考：</translation>
+    </message>
+    <message>
+        <source> The existing file is unchanged.</source>
+        <translation>现有文件未被改动。</translation>
+    </message>
+    <message>
+        <source>Cancelled: {}; nothing was added</source>
+        <translation>已取消：{}；未添加任何内容</translation>
+    </message>
+    <message>
+        <source>Cancelling: {}</source>
+        <translation>正在取消：{}</translation>
+    </message>
+    <message>
+        <source>Export cancelled: nothing was written.</source>
+        <translation>导出已取消：未写入任何内容。</translation>
+    </message>
+    <message>
+        <source>Exported to the layer "{}" of {}; its other layers were kept: {}</source>
+        <translation>已导出到图层“{}”（文件 {}）；文件中的其他图层已保留：{}</translation>
+    </message>
+    <message>
+        <source>Exporting to {}…</source>
+        <translation>正在导出到 {}…</translation>
+    </message>
+    <message>
+        <source>No reference polygon lies in the extent the question was asked on: the scores compare the answer with nothing.</source>
+        <translation>提问范围内没有任何参考多边形：得分是将答案与空集比较。</translation>
+    </message>
+    <message>
+        <source>Press and drag on the map to draw a rectangle; a click alone selects nothing</source>
+        <translation>在地图上按住并拖动以绘制矩形；单击不会选择任何范围</translation>
+    </message>
+    <message>
+        <source>Question cancelled: {}</source>
+        <translation>问题已取消：{}</translation>
+    </message>
+    <message>
+        <source>Scores not added: {}</source>
+        <translation>得分未添加：{}</translation>
+    </message>
+    <message>
+        <source>SegEarth: exporting to {}</source>
+        <translation>SegEarth：正在导出到 {}</translation>
+    </message>
+    <message>
+        <source>The disk is full ({}): {} was not written.</source>
+        <translation>磁盘已满（{}）：{} 未写入。</translation>
+    </message>
+    <message>
+        <source>The model was trained on English questions: this answer to a question in another language may be unreliable.</source>
+        <translation>该模型是用英文问题训练的：用其他语言提问得到的答案可能不可靠。</translation>
+    </message>
+    <message>
+        <source>The output {} cannot be written: {} ({}). Nothing was computed.</source>
+        <translation>无法写入输出 {}：{}（{}）。未进行任何计算。</translation>
+    </message>
+    <message>
+        <source>The output {} cannot be written: {}. Nothing was computed.</source>
+        <translation>无法写入输出 {}：{}。未进行任何计算。</translation>
+    </message>
+    <message>
+        <source>The question table has no "question" column (its columns: {}). Nothing was run.</source>
+        <translation>问题表没有“question”列（现有列：{}）。未运行任何问题。</translation>
+    </message>
+    <message>
+        <source>The reference filter {} matches no reference polygon here: the scores compare the answer with nothing.</source>
+        <translation>参考过滤条件 {} 在此处没有匹配任何参考多边形：得分是将答案与空集比较。</translation>
+    </message>
+    <message>
+        <source>Too large for this resolution: the answer would be a grid of {}. Set Resolution to at least {:.3g} map units per pixel, or choose a smaller extent.</source>
+        <translation>此分辨率下过大：答案将是 {} 的栅格。请将“分辨率”设为至少 {:.3g} 地图单位/像素，或选择更小的范围。</translation>
+    </message>
+    <message>
+        <source>Too large: the answer would be a grid of {}. Choose a smaller extent, or a coarser resolution.</source>
+        <translation>过大：答案将是 {} 的栅格。请选择更小的范围或更粗的分辨率。</translation>
+    </message>
+    <message>
+        <source>Write error ({}): the output was not written.</source>
+        <translation>写入错误（{}）：输出未写入。</translation>
+    </message>
+    <message>
+        <source>Write error ({}): {} was not written.</source>
+        <translation>写入错误（{}）：{} 未写入。</translation>
+    </message>
+    <message>
+        <source>a feature could not be written</source>
+        <translation>有要素无法写入</translation>
+    </message>
+    <message>
+        <source>free space unknown</source>
+        <translation>可用空间未知</translation>
+    </message>
+    <message>
+        <source>row {}: {}</source>
+        <translation>第 {} 行：{}</translation>
+    </message>
+    <message>
+        <source>source raster</source>
+        <translation>源栅格</translation>
+    </message>
+    <message>
+        <source>the file read back holds {} of {} features</source>
+        <translation>读回的文件只包含 {} 个要素（共 {} 个）</translation>
+    </message>
+    <message>
+        <source>the output could not be flushed</source>
+        <translation>输出无法写入磁盘</translation>
+    </message>
+    <message>
+        <source>the project was closed (a new or another project was opened)</source>
+        <translation>项目已关闭（新建或打开了另一个项目）</translation>
+    </message>
+    <message>
+        <source>the raster layer {} was removed from the project</source>
+        <translation>栅格图层 {} 已从项目中移除</translation>
+    </message>
+    <message>
+        <source>{} free on that disk</source>
+        <translation>该磁盘剩余 {}</translation>
+    </message>
+    <message>
+        <source>{} holds other layers: {}. They are kept; only the layer "{}" is written (replaced if it is there). Go on?</source>
+        <translation>{} 中还有其他图层：{}。它们会被保留；只写入图层“{}”（如已存在则替换）。是否继续？</translation>
+    </message>
+    <message>
+        <source>{} is a file of the layer "{}": exporting there would destroy it. Choose another file name.</source>
+        <translation>{} 是图层“{}”的文件：导出到这里会毁掉它。请选择其他文件名。</translation>
+    </message>
+    <message>
+        <source>{} is a file: choose the model folder, the one holding config.json (here: {})</source>
+        <translation>{} 是一个文件：请选择模型文件夹，即包含 config.json 的文件夹（此处为：{}）</translation>
+    </message>
+    <message>
+        <source>{} is a folder; choose a file name</source>
+        <translation>{} 是一个文件夹；请选择文件名</translation>
+    </message>
+    <message>
+        <source>{} is not a folder</source>
+        <translation>{} 不是文件夹</translation>
+    </message>
+    <message>
+        <source>{} is read-only</source>
+        <translation>{} 是只读的</translation>
+    </message>
+    <message>
+        <source>{} × {} pixels ({:.1f} gigapixels)</source>
+        <translation>{} × {} 像素（{:.1f} 千兆像素）</translation>
     </message>
 </context>
 </TS>

@@ -55,6 +55,7 @@ class SegEarthDock(QDockWidget):
     runRequested = Signal(object)  # noqa: N815 - PluginRequest
     cancelRequested = Signal()  # noqa: N815
     exportRequested = Signal()  # noqa: N815
+    closed = Signal()  # its title bar's X (the toolbar button then shows it closed)
 
     EXTENT_LAYER, EXTENT_VIEW = "layer", "view"
 
@@ -165,6 +166,11 @@ class SegEarthDock(QDockWidget):
         outer.addWidget(self.answer_label)
         outer.addWidget(self.answer)
         self.set_answer("")
+        self.note = QLabel("", body)  # e.g. the model reads English: one line under the answer
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #b35900")
+        outer.addWidget(self.note)
+        self.set_note("")
 
     def _build_history(self, body: QWidget, outer: QVBoxLayout) -> None:
         history_label = QLabel(tr("Past questions on this layer (click to run again)"), body)
@@ -274,6 +280,7 @@ class SegEarthDock(QDockWidget):
         if running:
             self.progress.setValue(0)
             self.set_answer("")
+            self.set_note("")
 
     def set_progress(self, percent: float) -> None:
         self.progress.setValue(int(percent))
@@ -287,6 +294,15 @@ class SegEarthDock(QDockWidget):
         self.answer.setPlainText(text)
         self.answer_label.setVisible(bool(text))
         self.answer.setVisible(bool(text))
+
+    def set_note(self, text: str) -> None:
+        """A caution about the answer (hidden when there is none)."""
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().closeEvent(event)
+        self.closed.emit()
 
     # -- history ---------------------------------------------------------------------------------------------------
     def add_history(self, layer_id: str, question: str, task: str = "reasoning") -> None:

@@ -92,6 +92,10 @@ def run_engine(request: PluginRequest, source, holder: ModelHolder, progress: Ca
         outcome.device = outcome.result.device or outcome.device
     except (api.Cancelled, Abandoned):  # the engine's, or the export child's
         outcome.cancelled = True
+    except api.LimitError as exc:  # the engine names CLI flags; the dock has a Resolution field
+        from .fault_messages import too_large
+
+        outcome.error = too_large(exc)
     except api.SegEarthError as exc:
         outcome.error = str(exc)
     except Exception as exc:  # noqa: BLE001 - every failure must reach the user, not kill QGIS

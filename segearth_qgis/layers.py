@@ -1,10 +1,9 @@
-"""Result layers: a styled memory layer per question in the raster's CRS, and export to Shapefile/GeoPackage."""
+"""Result layers: a styled memory layer per question in the raster's CRS (export: export_task.py)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from qgis.core import (
@@ -21,7 +20,6 @@ from qgis.core import (
     QgsRendererCategory,
     QgsVectorLayer,
 )
-from qtpy.QtCore import QVariant
 
 from .answers import target_labels
 from .translation import tr
@@ -202,91 +200,8 @@ def add_result_layer(layer: QgsVectorLayer, project: QgsProject | None = None) -
 
 
 def is_result_layer(layer) -> bool:
-    return isinstance(layer, QgsVectorLayer) and layer.customProperty(PROPERTY) is not None
-
-
-DRIVERS = {".shp": "ESRI Shapefile", ".gpkg": "GPKG"}
-
-
-class ExportError(Exception):
-    """Export failed; the message is for the user."""
-
-
-class ExportExistsError(ExportError):
-    """The target exists and overwriting was not confirmed."""
-
-
-def _typed_example(field: QgsField):
-    """An example value of the field's type, so that the engine's writer gives the file the layer's field types."""
-    name = field.typeName().lower()
-    if "int" in name:
-        return 0
-    if name in ("real", "double", "float") or "double" in name:
-        return 0.0
-    return ""
-
-
-def _engine_features(layer: QgsVectorLayer) -> list[tuple[Any, dict]]:
-    """The layer's features as the engine's (shapely geometry, attributes) pairs; NULL attributes become None."""
-    from shapely import wkb
-
-    names = layer.fields().names()
-    out = []
-    for feature in layer.getFeatures():
-        geometry = feature.geometry()
-        if geometry.isNull():
-            continue
-        values = [None if value is None or isinstance(value, QVariant) else value for value in feature.attributes()]
-        out.append((wkb.loads(bytes(geometry.asWkb())), dict(zip(names, values, strict=True))))
-    return out
-
-
-def export_layer(layer: QgsVectorLayer, path: str, overwrite: bool = False) -> str:
-    """Write `layer` to a .shp or .gpkg through the engine's writers (segearth_engine.api.write_vector), as the CLI
-    does: UTF-8, written whole or not at all, and for a Shapefile text cut to 254 bytes on a character boundary with
-    the whole question and the run's details in `<name>.segearth.json`. Refuses to replace an existing file unless
-    `overwrite`.
-
-    A multi-target layer keeps its per-target style: a .qml next to a Shapefile, the default style inside a
-    GeoPackage, so that QGIS opens the export styled as the result layer was."""
-    target = Path(path)
-    driver = DRIVERS.get(target.suffix.lower())
-    if driver is None:
-        raise ExportError(tr("Choose a .shp or .gpkg file name"))
-    if target.exists() and not overwrite:
-        raise ExportExistsError(tr("{} exists; choose another name or allow overwriting").format(target))
-    from segearth_engine.api import SegEarthError, write_vector
-
-    from .qgis_source import crs_wkt
-
-    base = {field.name(): _typed_example(field) for field in layer.fields()}
-    question = layer.customProperty(PROPERTY)
-    if question is not None and "question" in base:
-        base["question"] = str(question)
-    details = layer.customProperty(DETAILS_PROPERTY)
-    gpkg_layer = layer_name(layer.name(), 40) if driver == "GPKG" else "answer"
+    """A SegEarth result layer that still exists (a removed layer's Python wrapper raises RuntimeError)."""
     try:
-        write_vector(target, _engine_features(layer), crs_wkt(layer.crs()), base_attrs=base, overwrite=overwrite,
-                     layer=gpkg_layer, details=json.loads(details) if details else None)
-    except SegEarthError as exc:
-        raise ExportError(str(exc)) from exc
-    except Exception as exc:  # noqa: BLE001 - GDAL/fiona failures: a message, never a crash
-        raise ExportError(tr("Export failed: {}").format(exc)) from exc
-    if layer.customProperty(TARGETS_PROPERTY) is not None:
-        _save_style(layer, target, driver, gpkg_layer)
-    return str(target)
-
-
-def _save_style(layer: QgsVectorLayer, target: Path, driver: str, layer_name_in_file: str) -> None:
-    """The layer's renderer saved with the export; a failure here loses no data, so it is only logged."""
-    import logging
-
-    if driver == "ESRI Shapefile":
-        message, ok = layer.saveNamedStyle(str(target.with_suffix(".qml")))
-    else:
-        written = QgsVectorLayer(f"{target}|layername={layer_name_in_file}", "export", "ogr")
-        written.setRenderer(layer.renderer().clone())
-        message = written.saveStyleToDatabase(layer_name_in_file, tr("SegEarth targets"), True, "")
-        ok = not message
-    if not ok:
-        logging.getLogger(__name__).warning("the style of %s was not saved: %s", target, message)
+        return isinstance(layer, QgsVectorLayer) and layer.customProperty(PROPERTY) is not None
+    except RuntimeError:  # wrapped C/C++ object has been deleted
+        return False

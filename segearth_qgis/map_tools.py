@@ -15,9 +15,11 @@ def _polygon_type():
 
 
 class RectangleMapTool(QgsMapToolEmitPoint):
-    """Press, drag, release: emits `rectangleDrawn(QgsRectangle)` in canvas CRS, then restores the previous tool."""
+    """Press, drag, release: emits `rectangleDrawn(QgsRectangle)` in canvas CRS, then restores the previous tool.
+    A click without a drag emits `clickedWithoutDrag` and keeps the tool, so the user can drag at once."""
 
     rectangleDrawn = Signal(QgsRectangle)  # noqa: N815 - Qt naming
+    clickedWithoutDrag = Signal()  # noqa: N815 - a click is no rectangle: the tool stays armed for one
 
     def __init__(self, canvas: QgsMapCanvas) -> None:
         super().__init__(canvas)
@@ -74,9 +76,11 @@ class RectangleMapTool(QgsMapToolEmitPoint):
     def finish(self, rect: QgsRectangle) -> None:
         """Hand over a drawn rectangle (also the path tests take) and go back to the previous tool."""
         self.band.reset(_polygon_type())
+        if rect.width() <= 0 or rect.height() <= 0:
+            self.clickedWithoutDrag.emit()
+            return
         self.restore()
-        if rect.width() > 0 and rect.height() > 0:
-            self.rectangleDrawn.emit(rect)
+        self.rectangleDrawn.emit(rect)
 
     def restore(self) -> None:
         if self.canvas.mapTool() is self:

@@ -8,6 +8,7 @@ lock makes a question asked meanwhile wait for this load instead of starting a s
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 
@@ -30,6 +31,16 @@ class ModelLoadTask(QgsTask):
         self.on_done = on_done
         self.device = ""
         self.error: str | None = None
+        self.cancelled = False
+        self._stop = threading.Event()  # stop(): checked like isCanceled(), without QGIS terminating the task
+
+    def stop(self) -> None:
+        """Stop the load (its ONNX export child is killed). Not QgsTask.cancel(): QGIS terminates a cancelled task that
+        has not started yet and announces it as "Task failed"; this one ends as completed, marked "(cancelled)"."""
+        self._stop.set()
+
+    def _stopped(self) -> bool:
+        return self._stop.is_set() or self.isCanceled()
 
     def run(self) -> bool:  # worker thread
         from .cancellable import Cancelled
@@ -37,11 +48,14 @@ class ModelLoadTask(QgsTask):
         from .engine_run import load_segmenter
 
         try:
-            segmenter = load_segmenter(self.holder, self.model_dir, self.isCanceled, preload_of=self.generation)
+            if self._stopped():
+                raise Cancelled()
+            segmenter = load_segmenter(self.holder, self.model_dir, self._stopped, preload_of=self.generation)
             self.device = getattr(segmenter, "device", "")
             return True
         except Cancelled:  # the user cancelled a question while this load exported the graphs
-            return False
+            self.cancelled = True
+            return True  # a cancel is no failure: QGIS must not announce "Task failed"
         except EngineUnavailable as exc:
             self.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - shown on the device line; the question's task reports it again
@@ -50,6 +64,9 @@ class ModelLoadTask(QgsTask):
         return False
 
     def finished(self, ok: bool) -> None:  # GUI thread
+        self.cancelled = self.cancelled or (not ok and self.error is None)
+        if self.cancelled:
+            self.setDescription(tr("{} (cancelled)").format(self.description()))
         if self.on_done is not None:
             self.on_done(self)
 
@@ -97,7 +114,7 @@ class ModelPreloader:
         """A question's Cancel also stops a background load (its ONNX export child is killed): the user asked that
         the work on the model stop now; the next question or model choice loads again."""
         for task in self.tasks:
-            task.cancel()
+            task.stop()
 
     def close(self) -> None:
         """The panel is going away: loads still running finish without touching it."""
@@ -105,7 +122,10 @@ class ModelPreloader:
 
     def _done(self, task: ModelLoadTask) -> None:
         self.tasks.remove(task)
-        if self.panel is None or task.model_dir != self.panel.model_dir() or self.loading(task.model_dir):
+        if self.panel is None or not self.panel.shows(task.model_dir) or self.loading(task.model_dir):
+            return  # a late result of an earlier choice: the panel describes the folder it shows
+        if task.cancelled or task.generation != self.holder.generation:
+            self.show_device()
             return
         if task.error:
             self.panel.set_device(tr("not loaded: {}").format(task.error))

@@ -55,6 +55,9 @@ def inspect_model_dir(path: str) -> ModelInfo:
     if not path:
         return ModelInfo("empty", tr("No model folder chosen"))
     folder = Path(path).expanduser()
+    if folder.is_file():  # e.g. its config.json picked in a file dialog
+        return ModelInfo("missing", tr("{} is a file: choose the model folder, the one holding config.json "
+                                       "(here: {})").format(folder, folder.parent))
     if not folder.is_dir():
         return ModelInfo("missing", tr("Folder does not exist: {}").format(folder))
     config = folder / "config.json"

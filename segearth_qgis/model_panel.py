@@ -113,6 +113,11 @@ class ModelPanel(QGroupBox):
     def model_dir(self) -> str:
         return self.folder.filePath().strip()
 
+    def shows(self, model_dir: str) -> bool:
+        """True when the panel shows `model_dir`: only then may a load's or a run's outcome update its status and
+        device lines (a late result of an earlier folder must not overwrite a newer choice)."""
+        return bool(model_dir) and self.model_dir() == str(model_dir).strip()
+
     def set_model_dir(self, path: str) -> None:
         if (path or "").strip() != self.model_dir():
             self.folder.setFilePath(path)  # fileChanged: refresh, then modelDirChanged (which may start a load)

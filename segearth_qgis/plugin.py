@@ -8,18 +8,23 @@ from pathlib import Path
 from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer
 from qtpy.QtCore import Qt
 from qtpy.QtGui import QIcon
-from qtpy.QtWidgets import QAction, QFileDialog, QMessageBox
+from qtpy.QtWidgets import QAction
 
 from . import settings
 from .diagnostics import build_report, copy_to_clipboard
 from .dock import RequestError, SegEarthDock, stage_text
 from .engine_run import mode_refusal
+from .export_flow import Exporter
+from .export_plan import SOURCE_PROPERTY, layer_file
+from .export_task import clean_interrupted_exports
 from .extent import as_tuple, layer_extent_from
-from .layers import ExportError, add_result_layer, build_result_layer, export_layer, is_result_layer
+from .layers import add_result_layer, build_result_layer, is_result_layer
 from .map_tools import RectangleMapTool
 from .model_loader import ModelPreloader
 from .model_manager import ModelHolder, inspect_model_dir
+from .ownership import ProjectWatch
 from .paths import resource
+from .question_language import language_note
 from .request import PluginRequest
 from .score_panel import attach_score_panel, remember_run_extent
 from .task import FunctionTask, SegmentTask
@@ -43,13 +48,25 @@ class SegEarthPlugin:
         self.provider = None
         self.preloader: ModelPreloader | None = None
         self.warmer: ViewWarmer | None = None
-        self.last_result_layer = None
-        self.result_layers: list = []
+        self.result_layers: list = []  # ids: a removed layer's Python wrapper must never be touched again
         self.install_dialog = None
+        self.watch: ProjectWatch | None = None  # the project and layers each run was asked on
+        self.exporter = Exporter(iface, self.message)
+
+    @property
+    def last_result_layer(self):
+        """The newest result layer still in the project, or None."""
+        for layer_id in reversed(self.result_layers):
+            layer = QgsProject.instance().mapLayer(layer_id)
+            if is_result_layer(layer):
+                return layer
+        return None
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
     def initGui(self) -> None:  # noqa: N802 - QGIS API
         install_translator()
+        clean_interrupted_exports()  # what an export killed with QGIS left beside its target
+        self.watch = ProjectWatch()
         self.dock = SegEarthDock(self.iface.mainWindow())
         self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.runRequested.connect(self.run_request)
@@ -66,7 +83,7 @@ class SegEarthPlugin:
         panel.low_memory.setChecked(self.holder.low_memory)
         panel.lowMemoryChanged.connect(self._low_memory_changed)
         self.warmer = ViewWarmer(self.holder, self.dock, bool(settings.get("warm_view")),
-                                 lambda: self.task.request if self.task is not None else None)
+                                 lambda: self.task.request if self.task is not None else None, self.watch)
         panel.warm_view.setChecked(self.warmer.enabled)
         panel.warmViewChanged.connect(self._warm_view_changed)
         self.preloader = ModelPreloader(self.holder, panel, on_loaded=self.warmer.schedule)
@@ -78,6 +95,7 @@ class SegEarthPlugin:
         self.toolbar.setObjectName("SegEarthToolbar")
         self.dock_action = self._action("icon.svg", tr("SegEarth panel"), self.toggle_dock, checkable=True)
         self.dock_action.setChecked(True)
+        self.dock.closed.connect(lambda: self.dock_action.setChecked(False))  # its X: one click reopens it
         self.select_action = self._action("select_extent.svg", tr("Segment selected extent"), self.arm_rectangle_tool)
         self.visible_action = self._action("visible_extent.svg", tr("Segment visible extent"), self.run_visible_extent)
         self.export_action = QAction(tr("Export SegEarth result…"), self.iface.mainWindow())
@@ -86,6 +104,9 @@ class SegEarthPlugin:
 
         self.tool = RectangleMapTool(self.iface.mapCanvas())
         self.tool.rectangleDrawn.connect(self.run_on_canvas_rect)
+        self.tool.clickedWithoutDrag.connect(
+            lambda: self.dock.set_stage(tr("Press and drag on the map to draw a rectangle; a click alone selects "
+                                           "nothing")))
         self.iface.currentLayerChanged.connect(self.dock.follow_layer)
         self.dock.follow_layer(self.iface.activeLayer())
         self._register_processing()
@@ -162,6 +183,9 @@ class SegEarthPlugin:
         if self.warmer is not None:
             self.warmer.close()
             self.warmer = None
+        if self.watch is not None:
+            self.watch.close()
+            self.watch = None
         self.holder.clear()
         remove_translator()
 
@@ -248,8 +272,9 @@ class SegEarthPlugin:
         task = SegmentTask(request, source, self.holder, on_done=self._task_done,
                            description=tr("SegEarth: {}").format(request.question))
         task.crs = QgsCoordinateReferenceSystem(layer.crs())
-        task.layer_name = layer.name()
+        task.layer_name, task.layer_file = layer.name(), str(layer_file(layer) or "")
         task.model_info = info
+        task.claim = self.watch.claim(request.layer_id, lambda reason: self._run_lost(task, reason))
         task.progressChanged.connect(self.dock.set_progress)
         task.stageChanged.connect(lambda stage: self.dock.set_stage(stage_text(stage)))
         self.task = task
@@ -267,13 +292,27 @@ class SegEarthPlugin:
             if self.warmer is not None:
                 self.warmer.cancel()
 
+    def _run_lost(self, task: SegmentTask, reason: str) -> None:
+        """The project or raster a run was asked on went away: it stops, and says why when it ends."""
+        task.cancel()
+        if self.dock is not None and self.task is task:
+            self.dock.set_stage(tr("Cancelling: {}").format(reason))
+
     def _task_done(self, task: SegmentTask) -> None:
         self.task = None
+        lost = task.claim.lost() if task.claim is not None else None  # nothing is added to another project
+        if task.claim is not None:
+            task.claim.release()
         if self.dock is None:
             return
         self.dock.set_running(False)
-        if task.device:
+        if task.device and self.dock.model_panel.shows(task.request.model_dir):  # never about another folder
             self.dock.model_panel.set_device(task.device)
+        if lost:
+            self.dock.set_stage(tr("Cancelled: {}; nothing was added").format(lost))
+            self.dock.set_progress(0)
+            self.message(tr("Question cancelled: {}").format(lost), "warning")
+            return
         if task.cancelled:
             self.dock.set_stage(tr("Cancelled; nothing was added"))
             self.dock.set_progress(0)
@@ -295,23 +334,26 @@ class SegEarthPlugin:
                    "source layer": task.layer_name, "weights": "random test model" if info.state == "test" else "",
                    "answer": answer or "", "targets": "; ".join(targets or [])}
         crs = task.crs if task.crs.isValid() else QgsCoordinateReferenceSystem.fromWkt(result.crs_wkt)
-        layer = add_result_layer(build_result_layer(list(result.features), request.question, crs, details, targets,
-                                                    prepared=task.prepared))
+        layer = build_result_layer(list(result.features), request.question, crs, details, targets,
+                                   prepared=task.prepared)
+        layer.setCustomProperty(SOURCE_PROPERTY, task.layer_file)  # exports never write over it
+        add_result_layer(layer)
         remember_run_extent(layer, result)
         self.iface.addCustomActionForLayer(self.export_action, layer)
-        self.last_result_layer = layer
         self.result_layers.append(layer.id())
         self.dock.add_history(request.layer_id, request.question, request.task)
         count = layer.featureCount()
         for note in result.notes:  # e.g. out of GPU memory: the run went on on the CPU
             self.message(note, "warning")
         self.dock.set_answer(answer)
+        self.dock.set_note(language_note(request.question))
         if targets is None:
             self.dock.set_stage(tr("Done: {} polygons").format(count))
         else:
             self.dock.set_stage(tr("Done: {} polygons for {} targets").format(count, len(targets)))
         self.dock.set_progress(100)
-        self.dock.model_panel.set_loaded(details["model"], info)
+        if self.dock.model_panel.shows(request.model_dir):  # the panel may show another folder by now
+            self.dock.model_panel.set_loaded(details["model"], info)
         if info.state == "test":
             self.message(tr("{} polygons from a TEST model with random weights: they mean nothing").format(count),
                          "warning")
@@ -334,16 +376,16 @@ class SegEarthPlugin:
         """Run the dock's question on a canvas rectangle (canvas CRS), clipped and snapped in the layer CRS."""
         layer = self.dock.current_layer()
         if layer is None:
-            self.message(tr("Choose a raster layer first"), "warning")
+            self._refuse(tr("Choose a raster layer first"))
             return None
         extent = layer_extent_from(rect, self._canvas_crs(), layer)
         if extent is None:
-            self.message(tr("The rectangle does not overlap the layer"), "warning")
+            self._refuse(tr("The rectangle does not overlap the layer"))
             return None
         try:
             request = self.dock.build_request(extent=as_tuple(extent))
         except RequestError as exc:
-            self.message(str(exc), "warning")
+            self._refuse(str(exc))
             return None
         return self.run_request(request)
 
@@ -351,42 +393,14 @@ class SegEarthPlugin:
         return self.run_on_canvas_rect(self.iface.mapCanvas().extent())
 
     # -- export ----------------------------------------------------------------------------------------------------
-    def export_selected(self) -> None:
+    def export_selected(self):
+        """Export… (dock button, layer menu): the selected result layer, else the last one; the task or None."""
         layer = self.iface.activeLayer()
-        if not is_result_layer(layer):
-            layer = self.last_result_layer
-        if not is_result_layer(layer):
-            self.message(tr("Select a SegEarth result layer to export"), "warning")
-            return
-        shapefile, geopackage = tr("Shapefile (*.shp)"), tr("GeoPackage (*.gpkg)")
-        # the file dialog's own overwrite question is off: export() asks once, also for a typed name without suffix
-        path, chosen = QFileDialog.getSaveFileName(self.iface.mainWindow(), tr("Export SegEarth result"), "",
-                                                   f"{shapefile};;{geopackage}", shapefile,
-                                                   QFileDialog.Option.DontConfirmOverwrite)
-        if path:
-            if not Path(path).suffix:
-                path += ".gpkg" if chosen == geopackage else ".shp"
-            self.export(layer, path, confirm=self._confirm_overwrite)
+        return self.exporter.export_selected(layer if is_result_layer(layer) else self.last_result_layer)
 
-    def _confirm_overwrite(self, path: str) -> bool:
-        answer = QMessageBox.question(self.iface.mainWindow(), tr("Export SegEarth result"),
-                                      tr("{} exists. Replace it?").format(path),
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
-
-    def export(self, layer, path: str, confirm=None) -> str | None:
-        """Export with an overwrite question when the file exists; returns the written path."""
-        if Path(path).exists() and not (confirm and confirm(path)):
-            self.message(tr("{} exists; nothing was written").format(path), "warning")
-            return None
-        try:
-            written = export_layer(layer, path, overwrite=True)
-        except ExportError as exc:
-            self.message(str(exc), "critical")
-            return None
-        self.message(tr("Exported to {}").format(written), "success")
-        return written
+    def export(self, layer, path: str, confirm=None):
+        """Export `layer` to `path` in a background task (asking `confirm(plan)` when the file exists)."""
+        return self.exporter.export(layer, path, confirm)
 
     # -- model, dependencies, diagnostics ------------------------------------------------------------------------
     def _start_side_task(self, task: FunctionTask) -> FunctionTask:

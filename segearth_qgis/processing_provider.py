@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from qgis.core import (
     Qgis,
-    QgsFeatureSink,
     QgsFields,
     QgsProcessingAlgorithm,
     QgsProcessingException,
@@ -24,6 +23,8 @@ from .engine_run import mode_refusal, run_engine
 from .layers import fields_for, qgs_features
 from .model_manager import ModelHolder, inspect_model_dir
 from .paths import resource
+from .processing_output import check_destination, write_features
+from .question_language import language_note
 from .request import MODES, TASKS, PluginRequest
 from .translation import tr
 
@@ -73,6 +74,7 @@ class SegmentByQuestion(QgsProcessingAlgorithm):
 
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
         request = self._request(parameters, context, layer)
+        check_destination(self, parameters, self.OUTPUT, context)  # before the model runs, not after
         info = inspect_model_dir(request.model_dir)
         if info.state not in ("ok", "test"):
             raise QgsProcessingException(info.message)
@@ -98,14 +100,16 @@ class SegmentByQuestion(QgsProcessingAlgorithm):
         answer = result.answer  # multi-target models (SegEarth-R2) only
         if answer is not None:
             feedback.pushInfo(tr("Model's answer: {}").format(format_answer(answer)))
+        note = language_note(request.question)
+        if note:
+            feedback.pushWarning(note)
         fields = QgsFields()
         for field in fields_for((attrs for _, attrs in result.features), multi_target=answer is not None):
             fields.append(field)
-        sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, _multipolygon(), layer.crs())
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        for feature in qgs_features(result.features, fields, feedback.isCanceled):
-            sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
+        features = qgs_features(result.features, fields, feedback.isCanceled)
+        if feedback.isCanceled():
+            raise QgsProcessingException(tr("Cancelled; nothing was added"))
+        dest_id = write_features(self, parameters, self.OUTPUT, context, fields, _multipolygon(), layer.crs(), features)
         return {self.OUTPUT: dest_id}
 
     def _request(self, parameters, context, layer) -> PluginRequest:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsFeatureSink,
     QgsFields,
     QgsProcessing,
     QgsProcessingAlgorithm,
@@ -26,6 +25,7 @@ from qtpy.QtGui import QIcon
 from .layers import _plain, fields_for
 from .model_manager import ModelHolder, inspect_model_dir
 from .paths import resource
+from .processing_output import write_features
 from .request import MODES
 from .score_algorithm import multipolygon_type
 from .scoring import qgs_feature, typed_fields
@@ -164,12 +164,18 @@ class AnswerQuestionSet(QgsProcessingAlgorithm):
             raise
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        from .processing_output import check_destination
         from .qgis_source import QgisRasterSource
 
         raster = self.parameterAsRasterLayer(parameters, self.RASTER, context)
         table = self.parameterAsSource(parameters, self.QUESTIONS, context)
         if raster is None or table is None:
             raise QgsProcessingException(tr("A raster layer and a question table are required"))
+        if "question" not in {name.strip().lower() for name in table.fields().names()}:
+            raise QgsProcessingException(tr("The question table has no \"question\" column (its columns: {}). "
+                                            "Nothing was run.").format(", ".join(table.fields().names()) or "-"))
+        for output in (self.OUTPUT, self.SCORES):  # before the model runs, not after
+            check_destination(self, parameters, output, context)
         references = self.parameterAsSource(parameters, self.REFERENCE, context) \
             if parameters.get(self.REFERENCE) else None
         rows = table_rows(table, raster.crs(), feedback.isCanceled)
@@ -179,17 +185,11 @@ class AnswerQuestionSet(QgsProcessingAlgorithm):
         feedback.pushInfo(tr("Model {} on {}; {} rows").format(segmenter.model_id, segmenter.device, len(rows)))
         from segearth_engine.api import Cancelled, SegEarthError, run_question_set
 
+        default_filter = self.parameterAsString(parameters, self.FILTER, context).strip() or None
         refs = None
         if references is not None:
-            refs = QgisReferences(references, raster.crs(), context.transformContext(),
-                                  self.parameterAsString(parameters, self.FILTER, context).strip() or None)
-
-        def on_row(_index: int, outcome) -> None:
-            if outcome.ok:
-                feedback.pushInfo(outcome.describe())
-            else:
-                feedback.reportError(outcome.describe(), False)
-
+            refs = QgisReferences(references, raster.crs(), context.transformContext(), default_filter)
+        on_row = _row_reporter(feedback, default_filter)
         stage = {"text": ""}
 
         def progress(fraction: float, text: str = "") -> None:
@@ -225,25 +225,33 @@ class AnswerQuestionSet(QgsProcessingAlgorithm):
         for field in fields_for([{"row_id": "", **attrs} for _, attrs in answers] or [{"row_id": "", "task": ""}]):
             fields.append(field)
         fields = _reordered(fields, "row_id")
-        sink, answers_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, multipolygon_type(),
-                                                raster_crs)
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        sink.addFeatures([qgs_feature(fields, geometry, attrs) for geometry, attrs in answers],
-                         QgsFeatureSink.Flag.FastInsert)
-        outputs = {self.OUTPUT: answers_id}
-        score_fields = typed_fields(ROW_FIELDS)
-        scores, scores_id = self.parameterAsSink(parameters, self.SCORES, context, score_fields, multipolygon_type(),
-                                                 raster_crs)
-        if scores is not None:
-            crs_wkt = result.crs_wkt
-            features = []
-            for outcome in result.rows:
-                region = row_region(outcome.row, crs_wkt) if outcome.row.extent is not None else None
-                features.append(qgs_feature(score_fields, region, outcome.attributes()))
-            scores.addFeatures(features, QgsFeatureSink.Flag.FastInsert)
-            outputs[self.SCORES] = scores_id
+        outputs = {self.OUTPUT: write_features(self, parameters, self.OUTPUT, context, fields, multipolygon_type(),
+                                               raster_crs, [qgs_feature(fields, g, attrs) for g, attrs in answers])}
+        if parameters.get(self.SCORES) is not None:
+            score_fields = typed_fields(ROW_FIELDS)
+            features = [qgs_feature(score_fields, row_region(o.row, result.crs_wkt) if o.row.extent else None,
+                                    o.attributes()) for o in result.rows]
+            outputs[self.SCORES] = write_features(self, parameters, self.SCORES, context, score_fields,
+                                                  multipolygon_type(), raster_crs, features)
         return outputs
+
+
+def _row_reporter(feedback, default_filter: str | None):
+    """on_row for run_question_set: each row's line in the log, and a warning when its references were none."""
+    from .scoring import no_reference_warning
+
+    def on_row(_index: int, outcome) -> None:
+        if outcome.ok:
+            feedback.pushInfo(outcome.describe())
+        else:
+            feedback.reportError(outcome.describe(), False)
+        if outcome.ok and outcome.scores is not None:
+            warning = no_reference_warning(outcome.scores.summary()["references"],
+                                           outcome.row.reference_filter or default_filter)
+            if warning:
+                feedback.pushWarning(tr("row {}: {}").format(outcome.row.row_id, warning))
+
+    return on_row
 
 
 def _reordered(fields: QgsFields, first: str) -> QgsFields:

@@ -4,7 +4,6 @@ F1 of the union areas (m², geodesic in geographic CRSs) and a styled matched / 
 from __future__ import annotations
 
 from qgis.core import (
-    QgsFeatureSink,
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
@@ -99,12 +98,21 @@ class ScoreAgainstReference(QgsProcessingAlgorithm):
         self.addOutput(QgsProcessingOutputString("SUMMARY", tr("Summary")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from .scoring import ScoringError, outcome_features, outcome_fields, score_sources, summary_text
+        from .processing_output import check_destination, write_features
+        from .scoring import (
+            ScoringError,
+            no_reference_warning,
+            outcome_features,
+            outcome_fields,
+            score_sources,
+            summary_text,
+        )
 
         answers = self.parameterAsSource(parameters, self.ANSWER, context)
         references = self.parameterAsSource(parameters, self.REFERENCE, context)
         if answers is None or references is None:
             raise QgsProcessingException(tr("An answer layer and a reference layer are required"))
+        check_destination(self, parameters, self.OUTPUT, context)
         crs = answers.sourceCrs() if answers.sourceCrs().isValid() else references.sourceCrs()
         rect = self.parameterAsExtent(parameters, self.EXTENT, context, crs) if parameters.get(self.EXTENT) else None
         expression = self.parameterAsString(parameters, self.FILTER, context).strip() or None
@@ -115,13 +123,14 @@ class ScoreAgainstReference(QgsProcessingAlgorithm):
             raise QgsProcessingException(str(exc)) from exc
         except ImportError as exc:
             raise QgsProcessingException(tr("The SegEarth engine cannot be imported: {}").format(exc)) from exc
+        summary = scores.summary()
+        warning = no_reference_warning(summary["references"], expression)
+        if warning:
+            feedback.pushWarning(warning)
         feedback.pushInfo(summary_text(scores))
         fields = outcome_fields()
-        sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, multipolygon_type(), crs)
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        sink.addFeatures(outcome_features(scores, fields), QgsFeatureSink.Flag.FastInsert)
+        dest_id = write_features(self, parameters, self.OUTPUT, context, fields, multipolygon_type(), crs,
+                                 outcome_features(scores, fields))
         style_when_loaded(context, dest_id)
-        summary = scores.summary()
         return {self.OUTPUT: dest_id, "SUMMARY": summary_text(scores),
                 **{name: summary[key] for name, key in NUMBER_OUTPUTS.items()}}

@@ -95,7 +95,7 @@ def _answer_layer(plugin):
 def score_result(plugin, panel: ScorePanel):
     """Score the selected (or last) result layer against the chosen reference; returns the task, or None with the
     reason shown in the panel."""
-    from .scoring import ScoringError, crs_wkt, source_geometries
+    from .scoring import ScoringError, crs_wkt, no_reference_warning, source_geometries
     from .task import FunctionTask
 
     answer, reference = _answer_layer(plugin), panel.reference_layer()
@@ -114,6 +114,8 @@ def score_result(plugin, panel: ScorePanel):
         panel.set_summary(str(exc))
         return None
     wkt, name = crs_wkt(crs), tr("Scores of {} against {}").format(answer.name(), reference.name())
+    warning = no_reference_warning(len(references), reference.subsetString() or None)
+    claim = plugin.watch.claim() if plugin.watch is not None else None  # its layer goes to this project only
 
     def score():
         from shapely.geometry import box
@@ -130,10 +132,18 @@ def score_result(plugin, panel: ScorePanel):
 
         if task in plugin.side_tasks:
             plugin.side_tasks.remove(task)
+        lost = claim.lost() if claim is not None else None
+        if claim is not None:
+            claim.release()
+        if lost:
+            panel.set_summary(tr("Scores not added: {}").format(lost))
+            return
         if task.error:
             panel.set_summary(tr("Scoring failed: {}").format(task.error))
             return
-        panel.set_summary(summary_text(task.value))
+        panel.set_summary("\n".join(filter(None, [warning, summary_text(task.value)])))
+        if warning:
+            plugin.message(warning, "warning")
         add_result_layer(outcome_layer(task.value, crs, name))
 
     panel.set_summary(tr("Scoring…"))

@@ -153,6 +153,17 @@ def outcome_layer(scores, crs: QgsCoordinateReferenceSystem, name: str) -> QgsVe
     return layer
 
 
+def no_reference_warning(count: int, expression: str | None = None) -> str | None:
+    """A warning when no reference polygon takes part (the scores would compare the answer with nothing), or None."""
+    if count:
+        return None
+    if expression:
+        return tr("The reference filter {} matches no reference polygon here: the scores compare the answer with "
+                  "nothing.").format(expression)
+    return tr("No reference polygon lies in the extent the question was asked on: the scores compare the answer with "
+              "nothing.")
+
+
 def summary_text(scores) -> str:
     """A few lines for the dock and the Processing log."""
     s = scores.summary()

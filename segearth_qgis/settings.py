@@ -15,6 +15,7 @@ DEFAULTS: dict[str, Any] = {
     "cache_mb": 512,
     "low_memory": False,
     "warm_view": True,  # encode the view while the question is typed (uses the CPU meanwhile)
+    "export_folders": [],  # folders of exports in flight (export_task.py): a kill leaves stages there
 }
 
 

@@ -34,6 +34,7 @@ class SegmentTask(QgsTask):
         self.device = ""
         self.model_id = ""
         self.prepared = None  # the result layer's fields and features, made in the worker (layers.prepare_features)
+        self.claim = None  # ownership.Claim on the project and raster it was asked on (set by the plugin)
         self._marked_cancelled = False
         self.describeCancelled.connect(self._mark_cancelled)
 

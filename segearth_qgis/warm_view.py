@@ -9,8 +9,9 @@ A warm-up is one engine run like a question (cancellable.run_cancellable: one en
 priority), so a question asked while it runs waits for it and then finds the view in the cache instead of encoding it
 a second time; the engine's cache also refuses to encode a key twice in parallel for callers outside the dock (its
 claims, runtime/feature_cache.py). A warm-up of a view the user left (panned, other layer, extent or model) is
-cancelled when the next one starts or a question on another view is asked. It never shows an error: a failed
-warm-up is logged, and the question encodes the view itself.
+cancelled when the next one starts or a question on another view is asked, and one whose raster left the project (or
+whose project was closed) at once (ownership.py). It never shows an error: a failed warm-up is logged, and the
+question encodes the view itself.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class WarmUpTask(QgsTask):
         self.encoded: int | None = None
         self.error: str | None = None
         self.cancelled = False
+        self.claim = None  # ownership.Claim: the raster and project it was asked on
 
     def run(self) -> bool:  # worker thread
         from .cancellable import Cancelled, run_cancellable
@@ -95,8 +97,8 @@ class ViewWarmer:
     """Starts a WarmUpTask DEBOUNCE_MS after the last edit of the dock's question, when it is on and the model is
     loaded; remembers the views already encoded into the current cache (nothing is started for them again)."""
 
-    def __init__(self, holder, dock, enabled: bool, asking: Callable[[], PluginRequest | None]) -> None:
-        self.holder, self.dock, self.enabled = holder, dock, enabled
+    def __init__(self, holder, dock, enabled: bool, asking: Callable[[], PluginRequest | None], watch=None) -> None:
+        self.holder, self.dock, self.enabled, self.watch = holder, dock, enabled, watch
         self.asking = asking  # the running question's request, or None (while it runs, the stage line is its own)
         self.task: WarmUpTask | None = None  # the latest warm-up, while it runs
         self.tasks: list[WarmUpTask] = []  # Python references while QGIS runs them
@@ -139,6 +141,8 @@ class ViewWarmer:
         if source is None:
             return None
         self.task = WarmUpTask(request, source, self.holder, self._done)
+        if self.watch is not None:  # its raster removed or its project closed: stop encoding at once
+            self.task.claim = self.watch.claim(request.layer_id, lambda _reason, task=self.task: task.cancel())
         self.tasks.append(self.task)
         QgsApplication.taskManager().addTask(self.task)
         return self.task
@@ -197,7 +201,10 @@ class ViewWarmer:
         self.tasks.remove(task)
         if self.task is task:
             self.task = None
-        if task.encoded is None or task.generation != self.holder.generation:
+        lost = task.claim is not None and task.claim.lost()
+        if task.claim is not None:
+            task.claim.release()
+        if task.encoded is None or task.generation != self.holder.generation or lost:
             return
         self._ready_views().add(task.view)
         if self.dock is not None and self.asking() is None and self._current_view() == task.view:

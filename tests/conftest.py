@@ -1,5 +1,8 @@
-"""Shared fixtures: tiny random models in the official layout, built once per session with a fixed seed."""
+"""Shared fixtures: tiny random models in the official layout, built once per session with a fixed seed; small real
+file systems (a full disk is the kernel's ENOSPC, never a mocked writer)."""
 
+import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,3 +31,25 @@ def tiny_torch_segmenter(tiny_model_dir):
     from segearth_engine.models.r1.segmenter import Segmenter
 
     return Segmenter.from_pretrained(tiny_model_dir, backend="torch", device="cpu")
+
+
+@contextmanager
+def mounted_tmpfs(mount: Path, size: str = "256k", read_only: bool = False):
+    """A tmpfs of `size` at `mount` (created) for the block: a real small or read-only disk. Skips where mounting is
+    not permitted."""
+    mount.mkdir(parents=True, exist_ok=True)
+    options = f"size={size}" + (",ro" if read_only else "")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.decode().strip() or 'not permitted'})")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 256 KiB tmpfs: a real full disk (ENOSPC from the kernel), not a simulated one."""
+    with mounted_tmpfs(tmp_path / "small") as mount:
+        yield mount

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 from segearth_engine.errors import (
     Cancelled,
     InputError,
+    LimitError,
     ModelFilesError,
+    OutputError,
     OutputExistsError,
     SegEarthError,
 )
@@ -29,6 +31,7 @@ if TYPE_CHECKING:  # the names below, for type checkers and for the import-graph
         QuestionRow,
         QuestionSetResult,
         RowOutcome,
+        check_columns,
         row_from_record,
         row_region,
         run_question_set,
@@ -42,11 +45,15 @@ if TYPE_CHECKING:  # the names below, for type checkers and for the import-graph
         score_geometries,
     )
     from segearth_engine.geo.affine_math import grid_bounds
+    from segearth_engine.geo.gdal_errors import is_disk_full
+    from segearth_engine.geo.publish import clean_stale_stages
     from segearth_engine.geo.rasterio_source import RasterioSource
     from segearth_engine.geo.source import RasterSource
     from segearth_engine.geo.writers import (
         SIDECAR_SUFFIX,
         check_output,
+        geopackage_layers,
+        output_files,
         output_kind,
         write_mask_geotiff,
         write_vector,
@@ -101,12 +108,14 @@ _WHERE = {
     "RasterSource": "geo.source", "RasterioSource": "geo.rasterio_source", "grid_bounds": "geo.affine_math",
     # written files
     "write_vector": "geo.writers", "write_mask_geotiff": "geo.writers", "check_output": "geo.writers",
-    "output_kind": "geo.writers", "SIDECAR_SUFFIX": "geo.writers",
+    "output_kind": "geo.writers", "SIDECAR_SUFFIX": "geo.writers", "geopackage_layers": "geo.writers",
+    "output_files": "geo.writers", "clean_stale_stages": "geo.publish", "is_disk_full": "geo.gdal_errors",
     # answers scored against reference polygons, and question sets (evaluation/vector_scores.py, question_set.py)
     "SCORE_FIELDS": "evaluation.question_set",
     "QuestionRow": "evaluation.question_set",
     "QuestionSetResult": "evaluation.question_set",
     "RowOutcome": "evaluation.question_set",
+    "check_columns": "evaluation.question_set",
     "row_from_record": "evaluation.question_set",
     "row_region": "evaluation.question_set",
     "run_question_set": "evaluation.question_set",
@@ -118,7 +127,8 @@ _WHERE = {
     "score_geometries": "evaluation.vector_scores",
 }
 
-__all__ = ["RUN_MODULES", "Cancelled", "InputError", "ModelFilesError", "OutputExistsError", "SegEarthError",
+__all__ = ["RUN_MODULES", "Cancelled", "InputError", "LimitError", "ModelFilesError", "OutputError",
+           "OutputExistsError", "SegEarthError",
            "segment_raster", "encode_view", "Segmenter", "Prediction", "load_segmenter", "model_family",
            "family_of_config", "is_test_config",
            "read_folder_config", "check_mode", "VIEW_ONLY_MESSAGE", "R1", "R2", "FAMILIES", "ENGINE_CONFIG_KEY",
@@ -126,9 +136,10 @@ __all__ = ["RUN_MODULES", "Cancelled", "InputError", "ModelFilesError", "OutputE
            "resolve_model_dir", "SegmentationRequest", "SegmentationResult", "MODES", "TASKS", "EncodedImage",
            "MaskPrediction", "MultiTargetPrediction", "TargetMask", "FeatureCache", "RasterSource", "RasterioSource",
            "grid_bounds", "write_vector", "write_mask_geotiff", "check_output", "output_kind", "SIDECAR_SUFFIX",
+           "geopackage_layers", "output_files", "clean_stale_stages", "is_disk_full",
            "graphs_to_export", "export_graphs", "import_runtime", "SCORE_FIELDS", "QuestionRow", "QuestionSetResult",
-           "RowOutcome", "row_from_record", "row_region", "run_question_set", "FALSE_ALARM", "MATCH_IOU", "MATCHED",
-           "MISSED", "VectorScores", "score_geometries"]
+           "RowOutcome", "check_columns", "row_from_record", "row_region", "run_question_set", "FALSE_ALARM",
+           "MATCH_IOU", "MATCHED", "MISSED", "VectorScores", "score_geometries"]
 
 
 def __getattr__(name: str) -> Any:

@@ -22,11 +22,31 @@ class InputError(SegEarthError):
 
 
 class LimitError(InputError):
-    """The run would exceed a sanity limit (output grid, memory); the message says what to change."""
+    """The run would exceed a sanity limit (output grid, memory); the message says what to change.
+
+    The numbers behind it, for callers that phrase it their own way (the QGIS plugin names its Resolution field, not a
+    CLI flag): `width` x `height` output pixels, `gigapixels`, `strip_gb`, the limits, and `min_resolution` (the
+    coarsest resolution that fits, when a resolution was given)."""
+
+    def __init__(self, message: str, **numbers: float | None) -> None:
+        super().__init__(message)
+        self.width = numbers.get("width")
+        self.height = numbers.get("height")
+        self.gigapixels = numbers.get("gigapixels")
+        self.strip_gb = numbers.get("strip_gb")
+        self.max_gigapixels = numbers.get("max_gigapixels")
+        self.max_strip_gb = numbers.get("max_strip_gb")
+        self.min_resolution = numbers.get("min_resolution")
 
 
 class OutputError(SegEarthError):
-    """An output could not be written or published (full disk, I/O error); nothing half-written was left."""
+    """An output could not be written or published (full disk, I/O error); nothing half-written was left.
+
+    `disk_full`: the cause was a full disk, so that a caller can say so in its own words."""
+
+    def __init__(self, message: str, disk_full: bool = False) -> None:
+        super().__init__(message)
+        self.disk_full = disk_full
 
 
 class OutputExistsError(OutputError):

@@ -7,11 +7,13 @@ run with QT_QPA_PLATFORM=offscreen, or `--qgis_disable_gui`, or `qgis_gui_enable
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from qgis.core import QgsProcessingFeedback  # pytest-qgis made QGIS's application before this file is imported
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
@@ -60,9 +62,10 @@ def plugin(qgis_iface, project):
     instance = classFactory(qgis_iface)
     instance.initGui()
     yield instance
-    if instance.task is not None:
-        instance.task.cancel()
-        wait_for_task(instance.task, 120)
+    task = instance.task  # read once: it becomes None when the task ends meanwhile
+    if task is not None:
+        task.cancel()
+        wait_for_task(task, 120)
     instance.unload()
 
 
@@ -135,6 +138,60 @@ def wait_task():
     return wait_for_task
 
 
+def ask(plugin, raster, model, question: str, mode: str = "view"):
+    """Type `question` about `raster` into the dock with `model` and press Run; the started SegmentTask."""
+    dock = plugin.dock
+    dock.follow_layer(raster)
+    dock.question.setPlainText(question)
+    dock.model_panel.set_model_dir(str(model))
+    dock.mode_combo.setCurrentIndex(dock.mode_combo.findData(mode))
+    task = plugin.run_request(dock.build_request())
+    assert task is not None, dock.stage.text()
+    return task
+
+
+def export_and_wait(plugin, layer, path, confirm=None, timeout: float = 120.0):
+    """plugin.export(...) and wait for its background task: the written path, or None (refused, failed, cancelled)."""
+    task = plugin.export(layer, str(path), confirm)
+    if task is None:
+        return None
+    wait_for_task(task, timeout)
+    return task.written
+
+
+@pytest.fixture()
+def exported():
+    """Function exporting a layer through the plugin's background task and waiting for it (export_and_wait)."""
+    return export_and_wait
+
+
+class RecordingFeedback(QgsProcessingFeedback):
+    """A Processing feedback that keeps what it was told."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+        self.errors: list[str] = []
+        self.infos: list[str] = []
+        self.warnings: list[str] = []
+
+    def setProgressText(self, text: str) -> None:  # noqa: N802 - QGIS API
+        self.texts.append(text)
+        super().setProgressText(text)
+
+    def reportError(self, error: str, fatalError: bool = False) -> None:  # noqa: N802, N803
+        self.errors.append(error)
+        super().reportError(error, fatalError)
+
+    def pushInfo(self, info: str) -> None:  # noqa: N802
+        self.infos.append(info)
+        super().pushInfo(info)
+
+    def pushWarning(self, warning: str) -> None:  # noqa: N802
+        self.warnings.append(warning)
+        super().pushWarning(warning)
+
+
 @pytest.fixture()
 def spin():
     """Function spinning the event loop until a predicate holds or a timeout passes."""
@@ -186,3 +243,26 @@ def provider(qgis_processing):
     registry.addProvider(provider)
     yield provider
     registry.removeProvider(provider)
+
+
+@pytest.fixture()
+def loaded(plugin, rgbn_layer, tiny_model, wait_task):
+    """The plugin with the tiny model loaded by its background preload, the raster chosen and the setting on."""
+    plugin.dock.model_panel.warm_view.setChecked(True)
+    plugin.dock.follow_layer(rgbn_layer)
+    plugin.dock.model_panel.set_model_dir(str(tiny_model))
+    preload = plugin.preloader.loading(str(tiny_model))
+    if preload is not None:
+        wait_task(preload, 600)
+    assert plugin.holder.loaded(str(tiny_model))
+    plugin.warmer.cancel()  # the preload's end may have scheduled one for an empty question: start from nothing
+    return plugin
+
+
+@pytest.fixture(scope="session")
+def compiled() -> None:
+    """The .qm files, compiled from i18n/*.ts with Qt's lrelease when they are not there yet."""
+    if not all((REPO / "i18n" / f"segearth_{lang}.qm").is_file() for lang in ("fr", "zh_CN")):
+        subprocess.run(["bash", str(REPO / "scripts" / "compile_translations.sh")], check=False, timeout=60)
+    if not all((REPO / "i18n" / f"segearth_{lang}.qm").is_file() for lang in ("fr", "zh_CN")):
+        pytest.skip("lrelease is not installed")

@@ -116,3 +116,29 @@ def test_dock_fits_its_minimum_width_without_horizontal_scrolling(plugin, rgbn_l
     body = dock.widget().widget()
     scrollbar = QApplication.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
     assert body.minimumSizeHint().width() + scrollbar <= dock.minimumWidth()
+
+
+def test_closing_the_dock_with_its_x_unchecks_the_toolbar_button(plugin):
+    """It stayed checked: two clicks were needed to reopen the panel."""
+    assert plugin.dock_action.isChecked()
+    plugin.dock.close()  # what the dock's title-bar X does
+    assert plugin.dock.isHidden() and not plugin.dock_action.isChecked()
+    plugin.dock_action.trigger()  # one click reopens it
+    assert not plugin.dock.isHidden() and plugin.dock_action.isChecked()
+
+
+def test_a_tiny_resolution_is_explained_with_the_docks_resolution_field(plugin, rgbn_layer, tiny_model, wait_task,
+                                                                         engine_available):
+    """The engine's message named CLI flags ("use a coarser --resolution")."""
+    dock = plugin.dock
+    dock.follow_layer(rgbn_layer)
+    dock.question.setPlainText("fields")
+    dock.model_panel.set_model_dir(str(tiny_model))
+    _select(dock.mode_combo, "tiled")
+    dock.resolution.setValue(0.0001)  # map units (metres) per pixel: a 50000x grid of a 5 m raster
+    task = plugin.run_request(dock.build_request())
+    wait_task(task, 300)
+    assert task.error and "--" not in task.error, task.error
+    assert task.error.startswith("Too large for this resolution: the answer would be a grid of ")
+    assert "Set Resolution to at least" in task.error and task.error.endswith("or choose a smaller extent.")
+    assert dock.stage.text() == f"Failed: {task.error}"

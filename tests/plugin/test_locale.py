@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,15 +11,6 @@ REPO = Path(__file__).resolve().parents[2]
 SIMPLIFIED = ("zh-Hans", "zh-CN", "zh_CN", "zh", "zh-Hans-CN", "zh_Hans_CN", "zh_CN.UTF-8", "zh-SG")
 FRENCH = ("fr", "fr_FR", "fr-FR", "fr-CA", "fr_BE.UTF-8")
 UNTRANSLATED = ("en", "en_US", "zh-Hant", "zh_TW", "zh-HK", "de_DE", "C")
-
-
-@pytest.fixture(scope="module")
-def compiled() -> None:
-    """The .qm files, compiled from i18n/*.ts with Qt's lrelease when they are not there yet."""
-    if not all((REPO / "i18n" / f"segearth_{lang}.qm").is_file() for lang in ("fr", "zh_CN")):
-        subprocess.run(["bash", str(REPO / "scripts" / "compile_translations.sh")], check=False, timeout=60)
-    if not all((REPO / "i18n" / f"segearth_{lang}.qm").is_file() for lang in ("fr", "zh_CN")):
-        pytest.skip("lrelease is not installed")
 
 
 @pytest.fixture()

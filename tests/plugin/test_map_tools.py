@@ -78,3 +78,48 @@ def test_map_tool_runs_dock_question_in_layer_crs_and_restores_tool(plugin, load
     assert len(runs) == 1 and runs[0].question == "lakes" and runs[0].layer_id == layer.id()
     want = expected_extent(layer, lon0, lat0, lon1, lat1)
     assert all(abs(a - b) < 1e-9 for a, b in zip(runs[0].extent, want, strict=True))
+
+
+def test_a_click_without_a_drag_says_to_drag_and_keeps_the_tool(plugin, load_raster, qgis_canvas, data_dir):
+    """A click was ignored silently: the tool went away and the status line kept "Drag a rectangle"."""
+    from qtpy.QtCore import QPoint, Qt
+    from qtpy.QtTest import QTest
+
+    layer = load_raster(data_dir / DATA_4326)
+    canvas = qgis_canvas
+    canvas.setExtent(layer.extent())
+    pan = QgsMapToolPan(canvas)
+    canvas.setMapTool(pan)
+    plugin.dock.follow_layer(layer)
+    runs = []
+    plugin.run_request = runs.append
+    plugin.arm_rectangle_tool()
+    assert plugin.dock.stage.text() == "Drag a rectangle on the map"
+    QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(50, 40))
+    assert runs == []
+    assert plugin.dock.stage.text() == ("Press and drag on the map to draw a rectangle; a click alone selects "
+                                        "nothing")
+    assert canvas.mapTool() is plugin.tool  # still armed: the next drag draws the rectangle
+    viewport = canvas.viewport()
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(50, 40))
+    QTest.mouseMove(viewport, QPoint(120, 90))
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(120, 90))
+    assert canvas.mapTool() is pan
+
+
+def test_a_rectangle_outside_the_raster_says_so_on_the_status_line(plugin, load_raster, qgis_canvas, data_dir,
+                                                                   qgis_iface):
+    """The status line kept "Drag a rectangle on the map"; only the message bar said why nothing ran."""
+    layer = load_raster(data_dir / DATA_4326)
+    canvas = qgis_canvas
+    canvas.setDestinationCrs(layer.crs())
+    plugin.dock.follow_layer(layer)
+    plugin.dock.question.setPlainText("lakes")
+    runs = []
+    plugin.run_request = runs.append
+    plugin.arm_rectangle_tool()
+    full = layer.extent()
+    plugin.tool.finish(QgsRectangle(full.xMaximum() + 1, full.yMaximum() + 1, full.xMaximum() + 2,
+                                    full.yMaximum() + 2))
+    assert runs == []
+    assert plugin.dock.stage.text() == "The rectangle does not overlap the layer"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.plugin.conftest import ask
+
 pytestmark = pytest.mark.usefixtures("engine_available")
 
 
@@ -118,3 +120,65 @@ def test_opening_the_dock_with_a_model_configured_loads_it(loads, qgis_iface, pr
         assert loads.count(str(tiny_model)) == 1
     finally:
         instance.unload()
+
+
+def test_a_question_ending_after_the_folder_changed_to_a_missing_one_leaves_the_panel_about_that_folder(
+        loads, plugin, rgbn_layer, tiny_model, tmp_path, wait_task, spin):
+    """The status went back to "Loaded: <the old model>" and the device to the old device, next to a folder that does
+    not exist; Run then said "Folder does not exist"."""
+    panel = plugin.dock.model_panel
+    question = ask(plugin, rgbn_layer, tiny_model, "where could a small plane land?")
+    gone = tmp_path / "no such model"
+    panel.set_model_dir(str(gone))
+    wait_task(question, 600)
+    assert spin(lambda: not plugin.preloader.tasks, 600)
+    assert question.error is None and plugin.last_result_layer is not None  # the question itself was answered
+    assert panel.model_dir() == str(gone)
+    assert "Folder does not exist" in panel.status.text() and "Loaded" not in panel.status.text()
+    assert panel.device.text() == "not loaded"
+    plugin.dock.run_button.click()  # what the panel says is what Run says
+    assert plugin.task is None and plugin.dock.stage.text().startswith("Folder does not exist")
+
+
+def test_a_question_ending_after_another_model_was_chosen_leaves_the_panel_about_the_new_model(
+        loads, plugin, rgbn_layer, tiny_model, tmp_path, wait_task, spin):
+    import shutil
+
+    from segearth_qgis.model_manager import inspect_model_dir
+
+    other = shutil.copytree(tiny_model, tmp_path / "other")
+    panel = plugin.dock.model_panel
+    question = ask(plugin, rgbn_layer, tiny_model, "where could a small plane land?")
+    panel.set_model_dir(str(other))
+    wait_task(question, 600)
+    assert spin(lambda: not plugin.preloader.tasks, 600)
+    assert question.error is None
+    assert "Loaded" not in panel.status.text()  # "Loaded: tiny" described the earlier folder
+    assert inspect_model_dir(str(other)).message in panel.status.text()
+    assert plugin.holder.loaded(str(other)) and panel.device.text() == plugin.holder.segmenter.device
+
+
+@pytest.mark.parametrize("when", ["queued", "exporting"])
+def test_a_cancelled_load_is_not_reported_as_a_failed_task(loads, plugin, tiny_model, tmp_path, wait_task, spin, when):
+    """A load cancelled (before it starts, or while it exports the graphs): QGIS announced "Task failed"."""
+    import shutil
+    import time
+
+    from qgis.core import QgsTask
+
+    fresh = shutil.copytree(tiny_model, tmp_path / "fresh", ignore=shutil.ignore_patterns("onnx"))
+    panel = plugin.dock.model_panel
+    panel.set_model_dir(str(fresh))
+    task = plugin.preloader.loading(str(fresh))
+    assert task is not None
+    ended: list[tuple[str, str]] = []  # read while the task exists: QGIS deletes it right after
+    task.taskCompleted.connect(lambda: ended.append(("completed", task.description())))
+    task.taskTerminated.connect(lambda: ended.append(("terminated", task.description())))  # QGIS: "Task failed"
+    if when == "exporting":
+        assert spin(lambda: task.status() == QgsTask.TaskStatus.Running, 120)
+        time.sleep(1.0)  # the export child is under way
+    plugin.preloader.cancel()
+    wait_task(task, 600)
+    assert task.cancelled and task.error is None
+    assert len(ended) == 1 and ended[0][0] == "completed" and ended[0][1].endswith("(cancelled)"), ended
+    assert panel.device.text() == "not loaded"

@@ -17,25 +17,11 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
+from tests.plugin.conftest import RecordingFeedback
+
 # 200 x 200 pixels of rgbn.tif (EPSG:32618, 5 m), aligned to its grid: exactly 1 km²
 REGION = (793003.0, 2049282.0, 794003.0, 2050282.0)
 OUTSIDE = (700000.0, 2000000.0, 701000.0, 2001000.0)
-
-
-class RecordingFeedback(QgsProcessingFeedback):
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts: list[str] = []
-        self.errors: list[str] = []
-
-    def setProgressText(self, text: str) -> None:  # noqa: N802 - QGIS API
-        self.texts.append(text)
-        super().setProgressText(text)
-
-    def reportError(self, error: str, fatalError: bool = False) -> None:  # noqa: N802, N803
-        self.errors.append(error)
-        super().reportError(error, fatalError)
-
 
 
 @pytest.fixture()

@@ -14,6 +14,7 @@ from segearth_qgis.answers import format_answer
 from segearth_qgis.dock import RequestError
 from segearth_qgis.layers import GROUP_NAME
 from segearth_qgis.model_manager import R1, R2, inspect_model_dir
+from tests.plugin.conftest import export_and_wait
 
 pytestmark = pytest.mark.usefixtures("engine_available")
 SCRIPTED = ["runway", "taxiways"]  # the phrases the tiny model's scripted answer names (segearth_engine.tiny_models.r2)
@@ -122,7 +123,7 @@ def test_r2_answer_becomes_one_layer_styled_per_target(plugin, rgbn_layer, tiny_
     warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
     assert any("TEST model" in message for message in warnings)
 
-    path = plugin.export(layer, str(tmp_path / "targets.shp"))
+    path = export_and_wait(plugin, layer, tmp_path / "targets.shp")
     back = QgsVectorLayer(path, "back", "ogr")  # read back by QGIS, which also loads the .qml next to it
     assert back.isValid() and back.crs() == rgbn_layer.crs()
     assert back.featureCount() == layer.featureCount()
@@ -130,7 +131,7 @@ def test_r2_answer_becomes_one_layer_styled_per_target(plugin, rgbn_layer, tiny_
     assert _targets_of(back) == {("runway", 0), ("taxiways", 1)}
     assert [(value, label) for value, label, _ in _categories(back)] == [(0, "runway"), (1, "taxiways")]
 
-    gpkg = plugin.export(layer, str(tmp_path / "targets.gpkg"))
+    gpkg = export_and_wait(plugin, layer, tmp_path / "targets.gpkg")
     back = QgsVectorLayer(gpkg, "back", "ogr")  # the style travels inside the GeoPackage
     assert _targets_of(back) == {("runway", 0), ("taxiways", 1)}
     assert [label for _, label, _ in _categories(back)] == SCRIPTED

@@ -6,7 +6,7 @@ import pytest
 from qgis.core import QgsCoordinateReferenceSystem, QgsProject, QgsVectorLayer
 from shapely.geometry import MultiPolygon, Polygon
 
-from segearth_qgis.layers import GROUP_NAME, add_result_layer, build_result_layer, export_layer, is_result_layer
+from segearth_qgis.layers import GROUP_NAME, add_result_layer, build_result_layer, is_result_layer
 
 QUESTION = "où un petit avion peut-il atterrir ? 飞机"
 
@@ -42,25 +42,25 @@ def test_result_layer_fields_crs_style_metadata_group(project):
 
 
 @pytest.mark.parametrize("suffix", [".shp", ".gpkg"])
-def test_export_reads_back(project, tmp_path, suffix):
-    layer = make_layer()
-    path = export_layer(layer, str(tmp_path / f"answer{suffix}"))
+def test_export_reads_back(plugin, tmp_path, suffix, exported):
+    layer = add_result_layer(make_layer())
+    path = exported(plugin, layer, tmp_path / f"answer{suffix}")
     back = QgsVectorLayer(path, "back", "ogr")
     assert back.isValid() and back.featureCount() == 2
     assert back.crs().authid() == "EPSG:32633"
     assert next(back.getFeatures())["question"] == QUESTION  # UTF-8 survives
 
 
-def test_export_asks_before_overwriting(plugin, tmp_path, qgis_iface):
+def test_export_asks_before_overwriting(plugin, tmp_path, qgis_iface, exported):
     from qgis.core import Qgis
 
-    layer = make_layer()
+    layer = add_result_layer(make_layer())
     path = str(tmp_path / "answer.shp")
-    assert plugin.export(layer, path) == path
+    assert exported(plugin, layer, path) == path
     asked = []
-    assert plugin.export(layer, path, confirm=lambda p: asked.append(p) or False) is None
+    assert plugin.export(layer, path, confirm=lambda plan: asked.append(plan.path) or False) is None
     assert asked == [path]
-    assert plugin.export(layer, path, confirm=lambda p: True) == path
+    assert exported(plugin, layer, path, confirm=lambda plan: True) == path
     warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
     assert any("nothing was written" in m for m in warnings)
 
@@ -143,31 +143,31 @@ def later(click) -> None:
     QTimer.singleShot(0, click)
 
 
-def test_export_dialog_asks_once_before_overwriting(plugin, tmp_path, qgis_iface):
+def test_export_dialog_asks_once_before_overwriting(plugin, tmp_path, qgis_iface, wait_task):
     from qtpy.QtWidgets import QMessageBox
 
     layer = add_result_layer(make_layer())
     qgis_iface.setActiveLayer(layer)
     target = tmp_path / "answer.shp"
     driver = DialogDriver([save_as(str(tmp_path / "answer"))])  # no suffix: the Shapefile filter adds .shp
-    plugin.export_selected()
+    wait_task(plugin.export_selected())
     assert driver.seen == ["QFileDialog"] and not driver.errors, driver.errors
     assert target.is_file()
     stamp = target.stat().st_mtime_ns
 
     driver = DialogDriver([save_as(str(target)), press(QMessageBox.StandardButton.No)])
-    plugin.export_selected()
+    assert plugin.export_selected() is None
     assert driver.seen == ["QFileDialog", "QMessageBox"] and not driver.errors  # one question: ours
     assert target.stat().st_mtime_ns == stamp  # declined: untouched
 
     driver = DialogDriver([save_as(str(target)), press(QMessageBox.StandardButton.Yes)])
-    plugin.export_selected()
+    wait_task(plugin.export_selected())
     assert driver.seen == ["QFileDialog", "QMessageBox"] and not driver.errors
     back = QgsVectorLayer(str(target), "back", "ogr")
     assert back.isValid() and back.featureCount() == 2
 
     driver = DialogDriver([save_as(str(tmp_path / "answer"), filter_index=1)])  # GeoPackage filter adds .gpkg
-    plugin.export_selected()
+    wait_task(plugin.export_selected())
     assert driver.seen == ["QFileDialog"] and not driver.errors
     assert QgsVectorLayer(str(tmp_path / "answer.gpkg"), "g", "ogr").featureCount() == 2
 
@@ -200,7 +200,7 @@ def test_answer_text_and_legend_labels():
     assert target_labels([]) == []
 
 
-def test_shapefile_export_of_a_long_chinese_question_goes_through_the_engine_writer(project, tmp_path):
+def test_shapefile_export_of_a_long_chinese_question_goes_through_the_engine_writer(plugin, tmp_path, exported):
     """92 Chinese characters are 276 UTF-8 bytes, more than a Shapefile text field's 254: the field is cut on a
     character boundary (no replacement characters) and the whole question is in the sidecar, as the CLI writes it."""
     import json
@@ -211,8 +211,8 @@ def test_shapefile_export_of_a_long_chinese_question_goes_through_the_engine_wri
     assert len(question) == 92 and len(question.encode("utf-8")) > 254
     crs = QgsCoordinateReferenceSystem("EPSG:32633")
     pieces = [(geometry, dict(attrs, question=question)) for geometry, attrs in features()]
-    layer = build_result_layer(pieces, question, crs, {"model": "tiny", "family": "SegEarth-R1"})
-    path = export_layer(layer, str(tmp_path / "长问题.shp"))
+    layer = add_result_layer(build_result_layer(pieces, question, crs, {"model": "tiny", "family": "SegEarth-R1"}))
+    path = exported(plugin, layer, tmp_path / "长问题.shp")
     back = QgsVectorLayer(path, "back", "ogr")
     assert back.isValid() and back.featureCount() == 2
     stored = next(back.getFeatures())["question"]

@@ -9,10 +9,12 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsFeature,
+    QgsField,
     QgsGeometry,
     QgsProject,
     QgsVectorLayer,
 )
+from qtpy.QtCore import QVariant
 
 from segearth_qgis.score_panel import run_extent, score_result
 
@@ -68,3 +70,20 @@ def test_score_panel_on_a_result_layer(plugin, rgbn_layer, tiny_model, wait_task
     statuses = [f["status"] for f in outcomes.getFeatures()]
     assert statuses.count("matched") + statuses.count("missed") == 1  # one reference
     assert statuses.count("false_alarm") == scoring.count("false_alarm")
+
+
+def test_a_reference_filter_that_keeps_nothing_is_warned_about(plugin, rgbn_layer, tiny_model, wait_task):
+    """The summary said "0 references" and IoU 0 without a word about why."""
+    from tests.plugin.conftest import ask
+
+    wait_task(ask(plugin, rgbn_layer, tiny_model, "open flat ground"), 600)
+    answer = plugin.last_result_layer
+    reference = _reference_over(run_extent(answer), answer.crs())
+    reference.dataProvider().addAttributes([QgsField("class", QVariant.String)])
+    reference.updateFields()
+    reference.setSubsetString("\"class\" = 'roof'")  # the layer's own filter (Filter… in its context menu)
+    plugin.score_panel.reference_combo.setLayer(reference)
+    wait_task(score_result(plugin, plugin.score_panel), 120)
+    assert plugin.score_panel.summary.text().startswith(
+        "The reference filter \"class\" = 'roof' matches no reference polygon here: the scores compare the answer "
+        "with nothing.\n")

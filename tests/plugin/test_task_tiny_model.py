@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from qgis.core import QgsProject
 
+from tests.plugin.conftest import export_and_wait
+
 pytestmark = pytest.mark.usefixtures("engine_available")
 FIELDS = ["question", "model", "mode", "area_m2", "mean_prob"]
 
@@ -91,7 +93,7 @@ def test_export_real_result_to_shapefile(plugin, rgbn_layer, tiny_model, wait_ta
     from qgis.core import QgsVectorLayer
 
     _run(plugin, rgbn_layer, tiny_model, "buildings", wait_task)
-    path = plugin.export(plugin.last_result_layer, str(tmp_path / "buildings.shp"))
+    path = export_and_wait(plugin, plugin.last_result_layer, tmp_path / "buildings.shp")
     back = QgsVectorLayer(path, "back", "ogr")
     assert back.isValid() and back.crs() == rgbn_layer.crs()
     assert back.featureCount() == plugin.last_result_layer.featureCount()

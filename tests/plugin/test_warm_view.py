@@ -18,20 +18,6 @@ pytestmark = pytest.mark.usefixtures("engine_available")
 QUESTION = "where could a small plane land"
 
 
-@pytest.fixture()
-def loaded(plugin, rgbn_layer, tiny_model, wait_task):
-    """The plugin with the tiny model loaded by its background preload, the raster chosen and the setting on."""
-    plugin.dock.model_panel.warm_view.setChecked(True)
-    plugin.dock.follow_layer(rgbn_layer)
-    plugin.dock.model_panel.set_model_dir(str(tiny_model))
-    preload = plugin.preloader.loading(str(tiny_model))
-    if preload is not None:
-        wait_task(preload, 600)
-    assert plugin.holder.loaded(str(tiny_model))
-    plugin.warmer.cancel()  # the preload's end may have scheduled one for an empty question: start from nothing
-    return plugin
-
-
 def _type(plugin, text: str) -> None:
     """Real key presses into the dock's question box (Enter is not typed: it would run the question)."""
     plugin.dock.question.setFocus()

@@ -66,6 +66,13 @@ def _bbox_from(record: dict) -> tuple[float, float, float, float] | None:
     return None
 
 
+def check_columns(names: Iterable[str]) -> None:
+    """InputError, before any row runs, when the table has no `question` column (each row would fail alone)."""
+    names = [str(name) for name in names]
+    if "question" not in {name.strip().lower() for name in names}:
+        raise InputError(f"the question table has no 'question' column (its columns: {', '.join(names) or 'none'})")
+
+
 def row_from_record(number: int, record: dict, geometry=None, crs: str | None = None) -> QuestionRow:
     """A QuestionRow from a table record (any column-name case) and its geometry (shapely or None), in `crs`.
 
@@ -113,13 +120,15 @@ def read_question_table(path: str | Path, crs: str | None = None) -> list[Questi
             header = handle.readline()
             handle.seek(0)
             delimiter = max(",;\t", key=header.count)  # the header's most frequent separator
-            return [row_from_record(n, record, None, crs)
-                    for n, record in enumerate(csv.DictReader(handle, delimiter=delimiter), 1)]
+            reader = csv.DictReader(handle, delimiter=delimiter)
+            check_columns(reader.fieldnames or [])
+            return [row_from_record(n, record, None, crs) for n, record in enumerate(reader, 1)]
     import fiona
     from shapely.geometry import shape
 
     try:
         with fiona.open(target) as table:
+            check_columns(table.schema["properties"])
             table_crs = crs or (table.crs_wkt or None)
             return [row_from_record(n, dict(feature["properties"]),
                                     shape(feature["geometry"]) if feature["geometry"] else None, table_crs)

@@ -6,8 +6,9 @@ check-then-rename lets two runs both "win" the same new name, and a Shapefile is
 - Staging: every output is written into a hidden folder next to its target, named
   `.<target>.<host>-<pid>.<random>.segearth-tmp`, so a later run can tell whose it is and whether that process is
   still alive (`clean_stale_stages`).
-- Verification: the writer runs inside `gdal_errors()`, which turns every error GDAL signals into an OutputError,
-  then the caller reopens the staged files and compares them with what it wrote (writers.py); files are fsynced.
+- Verification: the writer runs inside `gdal_errors()` (geo/gdal_errors.py), which turns every error GDAL signals
+  into an OutputError, then the caller reopens the staged files and compares them with what it wrote (writers.py);
+  files are fsynced.
 - Publishing: a journal (`journal.json` in the stage) is written first, then each part is hard-linked to a new name
   (`os.link` fails if the name exists: the existence check and the publish are one step, so of two runs writing
   the same new output exactly one succeeds) or, when overwriting, renamed over the old one (`os.replace`).
@@ -22,22 +23,18 @@ check-then-rename lets two runs both "win" the same new name, and a Shapefile is
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import socket
 import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 
-from segearth_engine.errors import OutputError, OutputExistsError
+from segearth_engine.errors import OutputExistsError
 
 STAGE_SUFFIX = ".segearth-tmp"
 JOURNAL = "journal.json"
 FAULT_ENV = "SEGEARTH_FAULT_AFTER_PUBLISHING"  # tests: kill the process after this many parts were published
-GDAL_LOGGERS = ("rasterio._env", "rasterio._err", "rasterio._io", "fiona._env", "fiona._err", "fiona.ogrext")
-_GDAL_ERROR_MARK = "GDAL signalled an error"
 
 
 def owner_tag() -> str:
@@ -178,49 +175,3 @@ def publish(stage: Path, target: Path, parts: Iterable[str], obsolete: Iterable[
                                    "overwrite": overwrite}), encoding="utf-8")
     fsync_file(journal)
     _publish_parts(stage, target.parent, order, list(obsolete), overwrite)
-
-
-class _Collector(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if record.levelno >= logging.ERROR or _GDAL_ERROR_MARK in message:
-            self.messages.append(message)
-
-
-@contextmanager
-def gdal_errors(what: str) -> Iterator[None]:
-    """Raise OutputError when GDAL/OGR signalled an error inside the block (rasterio and fiona only log them)."""
-    collector = _Collector()
-    loggers = [logging.getLogger(name) for name in GDAL_LOGGERS]
-    saved = [(lg.level, lg.propagate) for lg in loggers]
-    for lg in loggers:  # collected and raised, so not also printed by the root logger
-        lg.addHandler(collector)
-        lg.setLevel(logging.INFO)
-        lg.propagate = False
-    try:
-        yield
-    except OSError as exc:
-        raise OutputError(f"could not write {what}: {exc.strerror or exc}") from exc
-    except Exception as exc:
-        from_gdal = type(exc).__module__.split(".")[0] in ("fiona", "rasterio", "pyogrio", "osgeo")
-        if from_gdal or (isinstance(exc, RuntimeError) and ("GDAL" in str(exc) or collector.messages)):
-            raise OutputError(f"could not write {what}: {_first_line(str(exc))}") from exc
-        raise
-    finally:
-        for lg, (level, propagate) in zip(loggers, saved, strict=True):
-            lg.removeHandler(collector)
-            lg.setLevel(level)
-            lg.propagate = propagate
-    if collector.messages:
-        raise OutputError(f"could not write {what}: {_first_line(collector.messages[0])}")
-
-
-def _first_line(text: str, limit: int = 200) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else "unknown GDAL error"
-    if "msg='" in line:
-        line = line.split("msg='", 1)[1].rstrip("'")
-    return line if len(line) <= limit else line[: limit - 1] + "…"

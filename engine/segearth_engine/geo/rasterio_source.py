@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from segearth_engine.errors import InputError
-from segearth_engine.geo.gdal_env import interruptible, is_network_path
+from segearth_engine.geo.gdal_env import DeadlinePassed, interruptible, is_network_path, open_deadline
 from segearth_engine.geo.source import Window
 
 
@@ -48,7 +48,12 @@ class RasterioSource:
         self.path: Path | str = str(path) if is_gdal_path(path) else Path(path)
         self._remote = is_network_path(self.path)
         self._abandoned = False  # a remote call was interrupted: its thread may still hold the dataset
-        self._ds = self._call(lambda: _open(self.path))
+        try:
+            self._ds = self._call(lambda: _open(self.path), open_deadline())
+        except DeadlinePassed as exc:
+            self._abandoned = True
+            raise InputError(f"{self.path} cannot be read: the server timed out ({exc}; set GDAL_HTTP_TIMEOUT and "
+                             "GDAL_HTTP_MAX_RETRY to wait longer)") from None
         ds = self._ds
         self.width, self.height, self.count = ds.width, ds.height, ds.count
         self.dtype = str(ds.dtypes[0])
@@ -69,12 +74,13 @@ class RasterioSource:
     def transform(self):
         return self._ds.transform
 
-    def _call(self, call):
-        """Local reads run here; network reads in a thread that Ctrl-C does not have to wait for."""
+    def _call(self, call, deadline: float | None = None):
+        """Local reads run here; network reads in a thread that Ctrl-C does not have to wait for (nor the caller
+        beyond `deadline` seconds)."""
         if not self._remote:
             return call()
         try:
-            return interruptible(call)
+            return interruptible(call, deadline)
         except Exception:
             raise
         except BaseException:  # Ctrl-C or SIGTERM while the call still runs in its thread

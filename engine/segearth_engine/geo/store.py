@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from segearth_engine.geo.affine_math import apply
-from segearth_engine.geo.publish import STAGE_SUFFIX, gdal_errors, is_stale, owner_tag
+from segearth_engine.geo.gdal_errors import gdal_errors
+from segearth_engine.geo.publish import STAGE_SUFFIX, is_stale, owner_tag
 
 MASK_NODATA = 255
 MEMORY_LIMIT_PIXELS = 16 * 1024 * 1024  # grids above this go to disk

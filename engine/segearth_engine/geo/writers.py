@@ -11,18 +11,20 @@ and run details always go to a sidecar `<name>.segearth.json` next to the .shp.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from segearth_engine.errors import InputError, OutputError, OutputExistsError
-from segearth_engine.geo.publish import clean_stale_stages, gdal_errors, new_stage, publish
+from segearth_engine.errors import Cancelled, InputError, OutputError, OutputExistsError
+from segearth_engine.geo.gdal_errors import gdal_errors, output_error
+from segearth_engine.geo.publish import clean_stale_stages, new_stage, publish
 
 VECTOR_DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON"}
 RASTER_SUFFIXES = (".tif", ".tiff")
@@ -100,7 +102,7 @@ def staged(path: str | Path, overwrite: bool = False, inputs: Iterable[str | Pat
         try:
             publish(stage, target, produced, obsolete, overwrite)
         except OSError as exc:
-            raise OutputError(f"could not publish {target}: {exc.strerror or exc}") from exc
+            raise output_error(str(target), [exc.strerror or str(exc)], exc, target.parent, "publish") from exc
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -147,9 +149,15 @@ def _plain(value, shapefile: bool):
 
 def write_vector(path: str | Path, features: list, crs_wkt: str, base_attrs: dict | None = None,
                  overwrite: bool = False, layer: str = "answer", details: dict | None = None,
-                 inputs: Iterable[str | Path] = ()) -> Path:
+                 inputs: Iterable[str | Path] = (), keep_layers: bool = False,
+                 progress: Callable[[float], None] | None = None,
+                 is_cancelled: Callable[[], bool] | None = None) -> Path:
     """Polygons and attributes to .gpkg/.shp/.geojson in `crs_wkt`; `base_attrs` fixes the fields of an empty result.
-    Read back before it is published; `inputs`: files the run read, never overwritten."""
+    Read back before it is published; `inputs`: files the run read, never overwritten.
+
+    `keep_layers` (GeoPackage, with `overwrite`): an existing file keeps its other layers; only `layer` is written
+    (replaced when it is there), into a staged copy that is checked and published like any output.
+    `progress(fraction)` while writing; `is_cancelled()` true stops with Cancelled, the old file untouched."""
     import fiona
     from shapely.geometry import MultiPolygon, mapping
 
@@ -162,12 +170,17 @@ def write_vector(path: str | Path, features: list, crs_wkt: str, base_attrs: dic
     options: dict = {"encoding": "utf-8"} if shapefile else {}
     if driver == "GPKG":
         options.update(layer=layer, VERSION="1.3")  # QGIS 3.22's GDAL warns on GeoPackage 1.4
-    with staged(target, overwrite, inputs) as tmp, gdal_errors(str(target)):
+    keep = keep_layers and overwrite and driver == "GPKG" and bool(geopackage_layers(target))  # else: replaced
+    with staged(target, overwrite, inputs) as tmp, gdal_errors(str(target), target.parent):
+        kept = _copy_other_layers(target, tmp, layer) if keep else {}
         with fiona.open(tmp, "w", driver=driver, schema=schema, crs_wkt=crs_wkt or None, **options) as sink:
-            for geometry, attrs in features:
+            for done, (geometry, attrs) in enumerate(features):
+                if done % 256 == 0:
+                    _tick(done / max(len(features), 1), progress, is_cancelled)
                 multi = geometry if geometry.geom_type == "MultiPolygon" else MultiPolygon([geometry])
                 sink.write({"geometry": mapping(multi),
                             "properties": {k: _plain(attrs.get(k), shapefile) for k in schema["properties"]}})
+        _tick(1.0, progress, is_cancelled)
         if shapefile:
             sidecar = {**dict(base_attrs or {}), **dict(details or {}), "fields": list(schema["properties"])}
             tmp.with_suffix(SIDECAR_SUFFIX).write_text(json.dumps(sidecar, indent=1, ensure_ascii=False),
@@ -176,7 +189,54 @@ def write_vector(path: str | Path, features: list, crs_wkt: str, base_attrs: dic
             written = len(check)
         if written != len(features):
             raise OutputError(f"could not write {target}: {written} of {len(features)} polygons were stored")
+        if kept and _layer_counts(tmp, skip=layer) != kept:
+            raise OutputError(f"could not write {target}: its other layers did not survive the copy")
     return target
+
+
+def _tick(fraction: float, progress: Callable[[float], None] | None, is_cancelled: Callable[[], bool] | None) -> None:
+    if is_cancelled is not None and is_cancelled():
+        raise Cancelled()
+    if progress is not None:
+        progress(fraction)
+
+
+def geopackage_layers(path: str | Path) -> list[str]:
+    """The layers (tables) a GeoPackage holds, in its order; [] when it is not there or not readable as one."""
+    import fiona
+
+    try:
+        return list(fiona.listlayers(str(path)))
+    except (fiona.errors.FionaError, OSError):
+        return []
+
+
+def _layer_counts(path: Path, skip: str) -> dict[str, int]:
+    import fiona
+
+    counts = {}
+    for name in geopackage_layers(path):
+        if name != skip:
+            with fiona.open(path, layer=name) as table:
+                counts[name] = len(table)
+    return counts
+
+
+def _copy_other_layers(target: Path, tmp: Path, layer: str) -> dict[str, int]:
+    """A consistent copy of the GeoPackage `target` at `tmp` (SQLite's backup, so a write-ahead log is included) in
+    which `layer` will be replaced; returns the feature counts of its other layers, to check them afterwards."""
+    import sqlite3
+    from contextlib import closing
+
+    kept = _layer_counts(target, skip=layer)
+    try:
+        with closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as source, \
+                closing(sqlite3.connect(str(tmp))) as copy:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")  # no -wal file beside the staged copy
+    except sqlite3.Error as exc:
+        raise OSError(errno.ENOSPC if "full" in str(exc) else errno.EIO, str(exc)) from exc
+    return kept
 
 
 def write_mask_geotiff(path: str | Path, mask: np.ndarray, transform, crs_wkt: str, overwrite: bool = False,
@@ -189,7 +249,7 @@ def write_mask_geotiff(path: str | Path, mask: np.ndarray, transform, crs_wkt: s
                "transform": transform, "crs": crs_wkt or None, "nodata": 255, "compress": "deflate"}
     if mask.shape[0] >= 256 and mask.shape[1] >= 256:
         profile.update(tiled=True, blockxsize=256, blockysize=256)
-    with staged(target, overwrite, inputs) as tmp, gdal_errors(str(target)):
+    with staged(target, overwrite, inputs) as tmp, gdal_errors(str(target), target.parent):
         with rasterio.open(tmp, "w", **profile) as ds:
             ds.write(mask.astype(np.uint8, copy=False), 1)
         with rasterio.open(tmp) as check:
@@ -203,7 +263,7 @@ def publish_file(src: str | Path, dst: str | Path, overwrite: bool = False, inpu
     """Copy a finished GeoTIFF to `dst` through the same staging (large on-disk masks); size and a reopen checked."""
     import rasterio
 
-    with staged(dst, overwrite, inputs) as tmp, gdal_errors(str(dst)):
+    with staged(dst, overwrite, inputs) as tmp, gdal_errors(str(dst), Path(dst).parent):
         shutil.copyfile(src, tmp)
         if tmp.stat().st_size != Path(src).stat().st_size:
             raise OutputError(f"could not write {dst}: the copy is shorter than the original")

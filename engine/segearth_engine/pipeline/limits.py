@@ -45,4 +45,7 @@ def check_plan(width: int, height: int, tile_rows: int, resolution: float | None
            else "give a coarser --resolution")
     raise LimitError(f"{where}the output grid would be {width:,} x {height:,} pixels ({pixels / 1e9:.1f} gigapixels, "
                      f"a stitching strip of {strip / 2**30:.1f} GB); the limits are {max_pixels / 1e9:g} gigapixels "
-                     f"and a {max_strip / 2**30:g} GB strip: {fix} or a smaller --extent")
+                     f"and a {max_strip / 2**30:g} GB strip: {fix} or a smaller --extent",
+                     width=width, height=height, gigapixels=pixels / 1e9, strip_gb=strip / 2**30,
+                     max_gigapixels=max_pixels / 1e9, max_strip_gb=max_strip / 2**30,
+                     min_resolution=resolution * factor * 1.01 if resolution else None)

@@ -121,6 +121,34 @@ def test_never_answering_server_times_out_cleanly(silent_server, tiny_model_dir,
     assert "timed out" in err and "Traceback" not in err and err.strip().count("\n") == 0, err
 
 
+def test_silent_server_fails_the_whole_open_within_a_minute_by_default(silent_server, tiny_model_dir, tmp_path):
+    """No GDAL_HTTP_* of the user's: our bounds alone must end the open (it took 124 s: 30 s x 3 tries x requests)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GDAL_HTTP_")}
+    started = time.monotonic()
+    child = subprocess.Popen([sys.executable, "-m", "segearth_engine.cli", "segment", silent_server, "--question", "q",
+                              "--model", str(tiny_model_dir), "--out", str(tmp_path / "a.gpkg"), "--quiet"],
+                             env={**env, "PYTHONPATH": ENGINE + os.pathsep + env.get("PYTHONPATH", "")},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _, err = child.communicate(timeout=150)
+    finally:
+        child.kill()
+    took = time.monotonic() - started
+    assert child.returncode == EXIT_INPUT and took < 60, (took, err)
+    assert "timed out" in err and "Traceback" not in err and err.strip().count("\n") == 0, err
+    assert not (tmp_path / "a.gpkg").exists()
+
+
+def test_the_users_own_gdal_http_settings_lift_the_open_deadline(monkeypatch):
+    from segearth_engine.geo.gdal_env import OPEN_DEADLINE_S, open_deadline
+
+    for key in [k for k in os.environ if k.startswith("GDAL_HTTP_")]:
+        monkeypatch.delenv(key)
+    assert open_deadline() == OPEN_DEADLINE_S < 60
+    monkeypatch.setenv("GDAL_HTTP_TIMEOUT", "120")
+    assert open_deadline() is None  # the user's own bound decides, as for every request
+
+
 def test_ctrl_c_is_honoured_during_a_remote_read(silent_server, tiny_model_dir, tmp_path):
     child = _segearth(silent_server, tiny_model_dir, tmp_path / "a.gpkg", {"GDAL_HTTP_TIMEOUT": "120"})
     try:

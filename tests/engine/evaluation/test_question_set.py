@@ -87,6 +87,24 @@ def test_rows_from_vector_table_take_geometry_and_crs(tmp_path):
     assert row_from_record(3, {"question": "q"}, box(0, 0, 1, 1).centroid).error is not None  # a point: no extent
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".geojson"])
+def test_a_table_without_a_question_column_is_refused_before_any_row(tmp_path, suffix):
+    """Each row failed alone with "the question is empty" before: the table itself is what is wrong."""
+    import fiona
+
+    from segearth_engine.errors import InputError
+
+    path = tmp_path / f"q{suffix}"
+    if suffix == ".csv":
+        _write_csv(path, [{"id": "a", "text": "fields", "wkt": "POLYGON ((0 0, 1 0, 1 1, 0 0))"}])
+    else:
+        schema = {"geometry": "Polygon", "properties": {"id": "str", "text": "str"}}
+        with fiona.open(path, "w", driver="GeoJSON", crs=UTM18, schema=schema) as sink:
+            sink.write({"geometry": mapping(box(*REGION)), "properties": {"id": "a", "text": "fields"}})
+    with pytest.raises(InputError, match=r"no 'question' column \(its columns: id, text"):
+        read_question_table(path)
+
+
 def test_question_set_scores_skips_failures_and_reuses_encodings(tiny_onnx_segmenter, tmp_path):
     refs = VectorFileReferences(_write_references(tmp_path / "refs.geojson"))
     outside = (700000.0, 2000000.0, 701000.0, 2001000.0)

@@ -36,20 +36,6 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(STAGE_SUFFIX) or "segearth-probe" in p.name)
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 256 KiB tmpfs: a real full disk (ENOSPC from the kernel), not a simulated one."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.decode().strip() or 'not permitted'})")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
 @pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".shp"])
 def test_full_disk_vector_raises_and_keeps_the_old_output(small_disk, suffix):
     target = small_disk / f"answer{suffix}"
