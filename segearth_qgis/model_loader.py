@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Callable
 
 from qgis.core import QgsApplication, QgsTask
+from qtpy.QtCore import Signal
 
 from .model_manager import ModelHolder, inspect_model_dir
 from .translation import tr
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 class ModelLoadTask(QgsTask):
     """holder.get(model_dir) in a worker thread; `.device` or `.error` for the GUI thread afterwards."""
 
+    exportStarted = Signal(str)  # noqa: N815 - the graphs' folder: a first load, shown as a stage of its own
+
     def __init__(self, holder: ModelHolder, model_dir: str, on_done) -> None:
         super().__init__(tr("SegEarth: loading the model"), QgsTask.Flag(0))
         self.holder = holder
@@ -30,6 +33,7 @@ class ModelLoadTask(QgsTask):
         self.on_done = on_done
         self.device = ""
         self.error: str | None = None
+        self.export_folder = ""  # set when this load exports (its first load): see exportStarted
 
     def run(self) -> bool:  # worker thread
         from .cancellable import Cancelled
@@ -37,7 +41,8 @@ class ModelLoadTask(QgsTask):
         from .engine_run import load_segmenter
 
         try:
-            segmenter = load_segmenter(self.holder, self.model_dir, self.isCanceled, preload_of=self.generation)
+            segmenter = load_segmenter(self.holder, self.model_dir, self.isCanceled, self._exporting,
+                                       preload_of=self.generation)
             self.device = getattr(segmenter, "device", "")
             return True
         except Cancelled:  # the user cancelled a question while this load exported the graphs
@@ -48,6 +53,12 @@ class ModelLoadTask(QgsTask):
             log.warning("SegEarth model load failed:\n%s", traceback.format_exc())
             self.error = str(exc) or type(exc).__name__
         return False
+
+    def _exporting(self) -> None:  # worker thread
+        from segearth_engine.api import graphs_to_export
+
+        self.export_folder = str(graphs_to_export(self.model_dir) or "")
+        self.exportStarted.emit(self.export_folder)
 
     def finished(self, ok: bool) -> None:  # GUI thread
         if self.on_done is not None:

@@ -15,6 +15,8 @@ DEFAULTS: dict[str, Any] = {
     "cache_mb": 512,
     "low_memory": False,
     "warm_view": True,  # encode the view while the question is typed (uses the CPU meanwhile)
+    "models_folder": "",  # where Download puts models ("" : segearth_models in the QGIS profile)
+    "hub_endpoint": "",  # the model hub's address, e.g. a mirror ("" : HF_ENDPOINT, else huggingface.co)
 }
 
 

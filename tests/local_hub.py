@@ -8,7 +8,8 @@ and If-Range requests with ETags. Faults can be switched on while it runs (slow,
 wrong byte, 401, 429 with Retry-After); an unknown revision gets the hub's 404.
 It can also serve HTTPS (a self-signed certificate made with openssl) so that the proxy's CONNECT tunnel is tested.
 
-Run by hand: `python -m tests.local_hub MODEL_DIR [--repo org/name] [--port N]` serves a folder until Ctrl-C.
+Run by hand: `python -m tests.local_hub MODEL_DIR [--repo org/name]` serves a folder until Ctrl-C; another process
+switches faults with `GET /_control?rate_bps=N&drops=...`.
 """
 
 from __future__ import annotations
@@ -171,6 +172,9 @@ class HubHandler(BaseHTTPRequestHandler):
         hub.log({"kind": kind, "method": self.command, "path": path, "range": self.headers.get("Range", ""),
                  "if_range": self.headers.get("If-Range", ""), "auth": self.headers.get("Authorization", "")})
         faults = hub.faults
+        if path == "/_control":  # another process (the desktop test's QGIS) switches faults: /_control?rate_bps=0
+            self._control(urlsplit(self.path).query)
+            return
         if faults.rate_limited > 0:
             faults.rate_limited -= 1
             self._error(429, "Too Many Requests", "rate limited", {"Retry-After": str(faults.retry_after_s)})
@@ -190,6 +194,15 @@ class HubHandler(BaseHTTPRequestHandler):
             self._resolve(path.lstrip("/"), head)
         else:
             self._error(404, "Not Found", "no such route")
+
+    def _control(self, query: str) -> None:
+        from urllib.parse import parse_qsl
+
+        faults = self.server_hub.faults
+        for key, value in parse_qsl(query):
+            if hasattr(faults, key):
+                setattr(faults, key, type(getattr(faults, key))(int(value)))
+        self._json(faults.__dict__)
 
     def _repo(self, repo_id: str, revision: str) -> RepoEntry | None:
         entry = self.server_hub.repos.get(repo_id)

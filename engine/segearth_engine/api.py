@@ -65,7 +65,12 @@ if TYPE_CHECKING:  # the names below, for type checkers and for the import-graph
         model_family,
         read_folder_config,
     )
-    from segearth_engine.models.first_load import download_model, first_load_parts, resolve_model_dir
+    from segearth_engine.models.first_load import (
+        download_model,
+        first_load_parts,
+        released_first_load,
+        resolve_model_dir,
+    )
     from segearth_engine.models.prepare import export_graphs, graphs_to_export, import_runtime
     from segearth_engine.models.r1.config import ENGINE_CONFIG_KEY
     from segearth_engine.models.r2.config import is_r2_config
@@ -98,7 +103,8 @@ _WHERE = {
     "folder_max_new_tokens": "models.r2.segmenter", "PRECISIONS": "runtime.llm_precision",
     # weights: released models and their download (resumable, progress, cancel; room for the first load checked)
     "RELEASED_MODELS": "weights.hub", "download_model": "models.first_load", "resolve_model_dir": "models.first_load",
-    "first_load_parts": "models.first_load", "HubAccess": "weights.hub_access", "partial_bytes": "weights.resumable",
+    "first_load_parts": "models.first_load", "released_first_load": "models.first_load",
+    "HubAccess": "weights.hub_access", "partial_bytes": "weights.resumable",
     "DownloadProgress": "weights.transfer_meter", "human_bytes": "weights.transfer_meter",
     "human_duration": "weights.transfer_meter",
     # a raster run
@@ -136,8 +142,8 @@ __all__ = ["RUN_MODULES", "Cancelled", "DiskSpaceError", "HubError", "InputError
            "write_vector", "write_mask_geotiff", "check_output", "output_kind", "SIDECAR_SUFFIX",
            "graphs_to_export", "export_graphs", "import_runtime", "SCORE_FIELDS", "QuestionRow", "QuestionSetResult",
            "RowOutcome", "row_from_record", "row_region", "run_question_set", "FALSE_ALARM", "MATCH_IOU", "MATCHED",
-           "MISSED", "VectorScores", "score_geometries", "first_load_parts", "HubAccess", "partial_bytes",
-           "DownloadProgress", "human_bytes", "human_duration"]
+           "MISSED", "VectorScores", "score_geometries", "first_load_parts", "released_first_load", "HubAccess",
+           "partial_bytes", "DownloadProgress", "human_bytes", "human_duration"]
 
 
 def __getattr__(name: str) -> Any:

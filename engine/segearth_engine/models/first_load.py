@@ -41,7 +41,18 @@ def llm_parameters(llm) -> int:
 def first_load_parts(model_dir: str | Path, checkpoint_bytes: int) -> list[tuple[str, int]]:
     """(what, bytes) for each file the first load of `model_dir` writes beside it, from its config.json and the
     size of its bf16 checkpoint (which may still be on its way: the download passes the hub's figure)."""
-    raw = json.loads((Path(model_dir) / "config.json").read_text(encoding="utf-8"))
+    return parts_for_config(json.loads((Path(model_dir) / "config.json").read_text(encoding="utf-8")),
+                            checkpoint_bytes)
+
+
+def released_first_load(repo_id: str) -> list[tuple[str, int]]:
+    """first_load_parts of a released model before anything is downloaded (the release's full-size config)."""
+    from segearth_engine.weights.hub import RELEASED_MODELS
+
+    return parts_for_config(SegEarthConfig().to_dict(), RELEASED_MODELS[repo_id].download_bytes)
+
+
+def parts_for_config(raw: dict, checkpoint_bytes: int) -> list[tuple[str, int]]:
     r2 = is_r2_config(raw)
     llm = (R2Config if r2 else SegEarthConfig).from_dict(raw).llm
     lm_head = llm.vocab_size * llm.hidden_size
