@@ -35,10 +35,14 @@ def destination(repo_id: str) -> Path:
 
 
 def hub_endpoint() -> str:
-    """The hub-address setting, else HF_ENDPOINT, else the Hugging Face hub."""
+    """The hub-address setting (https:// added to a bare host name such as hf-mirror.com), else HF_ENDPOINT, else
+    the Hugging Face hub."""
     from segearth_engine.api import HubAccess
 
-    return (settings.get("hub_endpoint") or "").strip() or HubAccess.from_environment().endpoint
+    typed = (settings.get("hub_endpoint") or "").strip()
+    if typed and "://" not in typed:
+        typed = f"https://{typed}"
+    return typed or HubAccess.from_environment().endpoint
 
 
 def download_request(repo_id: str, revision: str) -> DownloadRequest:
@@ -65,6 +69,7 @@ class ModelDownloader:
         guide.downloadRequested.connect(lambda: self.start(*panel.download_choice()))
         guide.cancelRequested.connect(self.cancel)
         guide.chooseFolderRequested.connect(self.choose_folder)
+        panel.repo.currentIndexChanged.connect(lambda *_: self.refresh(panel.info))  # the guide names that model
 
     # -- starting and stopping -------------------------------------------------------------------------------------
     def start(self, repo_id: str, revision: str) -> ModelDownloadTask | None:

@@ -49,7 +49,7 @@ def test_desktop_first_run_download(engine_available, release_dir, tmp_path):
     assert cancelled["guide_title"] == "Download cancelled" and cancelled["download_button"] == "Resume download"
     assert len(ranges) >= 2 and ranges[0] == "" and ranges[1].startswith("bytes=")  # resumed, not started over
     verified = steps["05_verified"]
-    assert verified["model_dir"].endswith("earth-insights--SegEarth-R1-EarthReason")
+    assert verified["model_dir"] == str(tmp_path / "models" / "earth-insights--SegEarth-R1-EarthReason")  # chosen
     assert verified["guide_title"] == "Model downloaded and verified" and "checked (sha256)" in verified["guide_text"]
     assert steps["06_export_stage"]["panel_progress"].startswith("Preparing the model (once): ")
     ready = steps["07_ready"]

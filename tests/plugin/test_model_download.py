@@ -4,6 +4,7 @@ setting and QGIS's proxy settings: the first-run guide, progress in the panel an
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -202,3 +203,26 @@ def test_qgis_proxy_with_authentication_reaches_the_download(fresh_plugin, setti
         assert task.folder == str(dest(tmp_path)), task.error
         assert any(method == "GET" and "/cdn/" in target for method, target in proxy.hits)
         assert proxy.refused == 0
+
+
+def test_the_panel_downloads_every_released_model_it_lists(fresh_plugin, release_dir, tmp_path, wait_task):
+    """The model panel's Download, for each repo its list offers, at that release's pinned revision."""
+    from segearth_engine.api import RELEASED_MODELS
+
+    panel = fresh_plugin.dock.model_panel
+    listed = [panel.repo.itemText(i) for i in range(panel.repo.count())]
+    assert listed == list(RELEASED_MODELS)
+    with LocalHub() as server:
+        QgsSettings().setValue("SegEarth/hub_endpoint", server.url)
+        for index, repo_id in enumerate(listed):
+            pinned = RELEASED_MODELS[repo_id].revision
+            server.add_repo(repo_id, release_dir, commit=pinned + "0" * (40 - len(pinned)))
+            panel.repo.setCurrentIndex(index)
+            assert panel.revision.text() == pinned
+            panel.download.click()
+            task = fresh_plugin.downloader.task
+            wait_task(task, 60)
+            folder = tmp_path / "models" / repo_id.replace("/", "--")
+            assert task.folder == str(folder), task.error
+            manifest = json.loads((folder / "segearth_manifest.json").read_text())
+            assert manifest["repo_id"] == repo_id and manifest["revision"].startswith(pinned)
