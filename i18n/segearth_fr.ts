@@ -939,5 +939,9 @@ réponse {answer:.0f} m², référence {reference:.0f} m², recouvrement {overla
         <source>Repo</source>
         <translation>Dépôt</translation>
     </message>
+    <message>
+        <source>Waiting: {}</source>
+        <translation>En attente : {}</translation>
+    </message>
 </context>
 </TS>

@@ -939,5 +939,9 @@ answer {answer:.0f} m², reference {reference:.0f} m², overlap {overlap:.0f} m�
         <source>Repo</source>
         <translation>仓库</translation>
     </message>
+    <message>
+        <source>Waiting: {}</source>
+        <translation>等待中：{}</translation>
+    </message>
 </context>
 </TS>

@@ -42,8 +42,9 @@ def download_text(progress, endpoint: str = "") -> str:
             (f" ({progress.note})" if progress.note else "")
     if stage == "checking":
         return tr("Checking what was fetched before: {}").format(amounts)
-    if stage == "waiting":
-        return tr("Waiting: {} ({} fetched)").format(progress.note, amounts)
+    if stage == "waiting":  # before the listing came, nothing is known of the size yet
+        return tr("Waiting: {} ({} fetched)").format(progress.note, amounts) if progress.total_bytes else \
+            tr("Waiting: {}").format(progress.note)
     if stage == "verifying":
         return tr("Verifying {} (sha256)…").format(progress.file)
     if stage == "done":

@@ -226,3 +226,26 @@ def test_the_panel_downloads_every_released_model_it_lists(fresh_plugin, release
             assert task.folder == str(folder), task.error
             manifest = json.loads((folder / "segearth_manifest.json").read_text())
             assert manifest["repo_id"] == repo_id and manifest["revision"].startswith(pinned)
+
+
+def test_after_a_restart_the_guide_offers_to_resume(settings, hub, tmp_path, qgis_iface, project):
+    """What a cancelled download or a closed QGIS left is seen at the next start: Download goes on from there."""
+    from segearth_engine.api import Cancelled, HubAccess, download_model, partial_bytes
+    from segearth_qgis import classFactory
+
+    hub.faults.rate_bps = 4_000_000
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        download_model(RELEASED, None, dest(tmp_path), access=HubAccess(hub.url),
+                       is_cancelled=lambda: time.monotonic() - started > 1.5)
+    kept = partial_bytes(dest(tmp_path))
+    assert kept > 1_000_000
+    instance = classFactory(qgis_iface)
+    instance.initGui()
+    try:
+        guide = instance.dock.first_run
+        assert guide.state == "needs_model"
+        assert f"{kept / 1e6:.1f} MB of it were fetched before: Download goes on from there." in guide.text.text()
+        assert guide.download.text().startswith("Resume download (") and guide.download.text().endswith(" left)")
+    finally:
+        instance.unload()
