@@ -8,7 +8,7 @@ import time
 
 MODULES = ("benchmarks.bench_model", "benchmarks.bench_cpu", "benchmarks.bench_llm_fidelity",
            "benchmarks.bench_first_answer", "benchmarks.bench_gpu", "benchmarks.bench_pipeline",
-           "benchmarks.bench_distributed")
+           "benchmarks.bench_distributed", "benchmarks.bench_download")
 
 
 def main() -> int:

@@ -204,10 +204,6 @@
         <translation>Télécharger la révision épinglée depuis Hugging Face et vérifier son sha256</translation>
     </message>
     <message>
-        <source>Hub</source>
-        <translation>Hub</translation>
-    </message>
-    <message>
         <source>Status</source>
         <translation>État</translation>
     </message>
@@ -332,10 +328,6 @@
         <translation>Saisissez d'abord un identifiant de dépôt Hugging Face</translation>
     </message>
     <message>
-        <source>SegEarth download</source>
-        <translation>Téléchargement SegEarth</translation>
-    </message>
-    <message>
         <source>Done: {} polygons</source>
         <translation>Terminé : {} polygones</translation>
     </message>
@@ -346,10 +338,6 @@
     <message>
         <source>Exported to {}</source>
         <translation>Exporté vers {}</translation>
-    </message>
-    <message>
-        <source>Downloading {}@{}…</source>
-        <translation>Téléchargement de {}@{}…</translation>
     </message>
     <message>
         <source>SegEarth: {}</source>
@@ -370,18 +358,6 @@
     <message>
         <source>{} exists; nothing was written</source>
         <translation>{} existe ; rien n'a été écrit</translation>
-    </message>
-    <message>
-        <source>Model downloaded to {}</source>
-        <translation>Modèle téléchargé dans {}</translation>
-    </message>
-    <message>
-        <source>The SegEarth engine is not installed ({})</source>
-        <translation>Le moteur SegEarth n'est pas installé ({})</translation>
-    </message>
-    <message>
-        <source>Download failed (is the Hugging Face hub reachable?): {}</source>
-        <translation>Échec du téléchargement (le hub Hugging Face est-il joignable ?) : {}</translation>
     </message>
     <message>
         <source>Installation failed: {}</source>
@@ -882,6 +858,228 @@ réponse {answer:.0f} m², référence {reference:.0f} m², recouvrement {overla
     <message>
         <source>{} × {} pixels ({:.1f} gigapixels)</source>
         <translation>{} × {} pixels ({:.1f} gigapixels)</translation>
+        <source>SegEarth: downloading {}</source>
+        <translation>SegEarth : téléchargement de {}</translation>
+    </message>
+    <message>
+        <source>{} of {}</source>
+        <translation>{} sur {}</translation>
+    </message>
+    <message>
+        <source>Downloading {}: {}</source>
+        <translation>Téléchargement de {} : {}</translation>
+    </message>
+    <message>
+        <source>Folder for downloaded models</source>
+        <translation>Dossier des modèles téléchargés</translation>
+    </message>
+    <message>
+        <source>Each model goes into a folder of its own here; it needs about 7 GB with what its first load writes</source>
+        <translation>Chaque modèle va dans son propre dossier ici ; il lui faut environ 7 Go avec ce qu'écrit son premier chargement</translation>
+    </message>
+    <message>
+        <source>Download to</source>
+        <translation>Télécharger dans</translation>
+    </message>
+    <message>
+        <source>The model hub's address; a mirror such as https://hf-mirror.com where the Hugging Face hub cannot be reached. QGIS's proxy (Settings &gt; Options &gt; Network) is used</source>
+        <translation>Adresse du hub de modèles ; un miroir tel que https://hf-mirror.com là où le hub Hugging Face est inaccessible. Le proxy de QGIS (Préférences &gt; Options &gt; Réseau) est utilisé</translation>
+    </message>
+    <message>
+        <source>Hub address</source>
+        <translation>Adresse du hub</translation>
+    </message>
+    <message>
+        <source>Checking what was fetched before: {}</source>
+        <translation>Vérification de ce qui a déjà été téléchargé : {}</translation>
+    </message>
+    <message>
+        <source>Waiting: {} ({} fetched)</source>
+        <translation>En attente : {} ({} téléchargés)</translation>
+    </message>
+    <message>
+        <source>Verifying {} (sha256)…</source>
+        <translation>Vérification de {} (sha256)…</translation>
+    </message>
+    <message>
+        <source>Downloaded and verified: {}</source>
+        <translation>Téléchargé et vérifié : {}</translation>
+    </message>
+    <message>
+        <source>Connecting to {}…</source>
+        <translation>Connexion à {}…</translation>
+    </message>
+    <message>
+        <source>the model hub</source>
+        <translation>le hub de modèles</translation>
+    </message>
+    <message>
+        <source>Downloading {}: {} (no data for {} s)</source>
+        <translation>Téléchargement de {} : {} (aucune donnée depuis {} s)</translation>
+    </message>
+    <message>
+        <source>{} left</source>
+        <translation>reste {}</translation>
+    </message>
+    <message>
+        <source>exporting the image encoder to ONNX (step 1 of 3)</source>
+        <translation>export de l'encodeur d'image en ONNX (étape 1 sur 3)</translation>
+    </message>
+    <message>
+        <source>exporting the mask decoder to ONNX (step 2 of 3)</source>
+        <translation>export du décodeur de masques en ONNX (étape 2 sur 3)</translation>
+    </message>
+    <message>
+        <source>preparing the language model (step 3 of 3)</source>
+        <translation>préparation du modèle de langage (étape 3 sur 3)</translation>
+    </message>
+    <message>
+        <source>Preparing the model (once): {} · {}</source>
+        <translation>Préparation du modèle (une seule fois) : {} · {}</translation>
+    </message>
+    <message>
+        <source>The model could not be prepared</source>
+        <translation>Le modèle n'a pas pu être préparé</translation>
+    </message>
+    <message>
+        <source>Preparation cancelled</source>
+        <translation>Préparation annulée</translation>
+    </message>
+    <message>
+        <source>The model will be prepared at its next load (a question, or choosing the folder again).</source>
+        <translation>Le modèle sera préparé à son prochain chargement (une question, ou en choisissant à nouveau le dossier).</translation>
+    </message>
+    <message>
+        <source>{} of about {} written</source>
+        <translation>{} écrits sur environ {}</translation>
+    </message>
+    <message>
+        <source>about {} to write</source>
+        <translation>environ {} à écrire</translation>
+    </message>
+    <message>
+        <source>No model yet: download it or choose its folder (top of this panel)</source>
+        <translation>Pas encore de modèle : téléchargez-le ou choisissez son dossier (en haut de ce panneau)</translation>
+    </message>
+    <message>
+        <source>Choose a raster layer, type a question (e.g. where could a small plane land?) and press Run.</source>
+        <translation>Choisissez une couche raster, tapez une question (p. ex. où un petit avion pourrait-il atterrir ?) et appuyez sur Lancer.</translation>
+    </message>
+    <message>
+        <source>The model folder is not usable: {}</source>
+        <translation>Le dossier du modèle n'est pas utilisable : {}</translation>
+    </message>
+    <message>
+        <source>Choose folder…</source>
+        <translation>Choisir un dossier…</translation>
+    </message>
+    <message>
+        <source>A folder that already holds a SegEarth model (config.json and *.safetensors)</source>
+        <translation>Un dossier qui contient déjà un modèle SegEarth (config.json et *.safetensors)</translation>
+    </message>
+    <message>
+        <source>Got it</source>
+        <translation>Compris</translation>
+    </message>
+    <message>
+        <source>First, get the model</source>
+        <translation>D'abord, obtenir le modèle</translation>
+    </message>
+    <message>
+        <source>Model downloaded and verified</source>
+        <translation>Modèle téléchargé et vérifié</translation>
+    </message>
+    <message>
+        <source>Ready for a first question</source>
+        <translation>Prêt pour une première question</translation>
+    </message>
+    <message>
+        <source>SegEarth answers with the {} model: a download of about {} into {}; its first load then writes up to about {} more beside it. Or choose a folder that already holds the model.</source>
+        <translation>SegEarth répond avec le modèle {} : un téléchargement d'environ {} dans {} ; son premier chargement écrit ensuite jusqu'à environ {} de plus à côté. Ou choisissez un dossier qui contient déjà le modèle.</translation>
+    </message>
+    <message>
+        <source>Downloading the model</source>
+        <translation>Téléchargement du modèle</translation>
+    </message>
+    <message>
+        <source>Resume download</source>
+        <translation>Reprendre le téléchargement</translation>
+    </message>
+    <message>
+        <source>Preparing the model (once)</source>
+        <translation>Préparation du modèle (une seule fois)</translation>
+    </message>
+    <message>
+        <source>The first load exports the model for ONNX Runtime and prepares the language model; later loads take seconds.</source>
+        <translation>Le premier chargement exporte le modèle pour ONNX Runtime et prépare le modèle de langage ; les chargements suivants prennent quelques secondes.</translation>
+    </message>
+    <message>
+        <source>This is a TEST model with random weights: its answers mean nothing.</source>
+        <translation>C'est un modèle de TEST aux poids aléatoires : ses réponses ne signifient rien.</translation>
+    </message>
+    <message>
+        <source>{} in {}, every file checked (sha256). Loading it for the first time…</source>
+        <translation>{} dans {}, chaque fichier vérifié (sha256). Premier chargement…</translation>
+    </message>
+    <message>
+        <source>{} of it were fetched before: Download goes on from there.</source>
+        <translation>{} ont déjà été téléchargés : le téléchargement reprend à partir de là.</translation>
+    </message>
+    <message>
+        <source>Resume download ({} left)</source>
+        <translation>Reprendre le téléchargement (reste {})</translation>
+    </message>
+    <message>
+        <source>Download ({})</source>
+        <translation>Télécharger ({})</translation>
+    </message>
+    <message>
+        <source>Download cancelled</source>
+        <translation>Téléchargement annulé</translation>
+    </message>
+    <message>
+        <source>Download failed</source>
+        <translation>Échec du téléchargement</translation>
+    </message>
+    <message>
+        <source>A download is already running</source>
+        <translation>Un téléchargement est déjà en cours</translation>
+    </message>
+    <message>
+        <source>unknown error</source>
+        <translation>erreur inconnue</translation>
+    </message>
+    <message>
+        <source>({} fetched so far are kept: Download goes on from there.)</source>
+        <translation>({} déjà téléchargés sont conservés : le téléchargement reprend à partir de là.)</translation>
+    </message>
+    <message>
+        <source>Downloading {} into {}</source>
+        <translation>Téléchargement de {} dans {}</translation>
+    </message>
+    <message>
+        <source>{} fetched so far are kept in {}: Download goes on from there.</source>
+        <translation>{} déjà téléchargés sont conservés dans {} : le téléchargement reprend à partir de là.</translation>
+    </message>
+    <message>
+        <source>Model downloaded and verified: {}</source>
+        <translation>Modèle téléchargé et vérifié : {}</translation>
+    </message>
+    <message>
+        <source>Download failed: {}</source>
+        <translation>Échec du téléchargement : {}</translation>
+    </message>
+    <message>
+        <source>The download cannot start: {}</source>
+        <translation>Le téléchargement ne peut pas démarrer : {}</translation>
+    </message>
+    <message>
+        <source>Repo</source>
+        <translation>Dépôt</translation>
+    </message>
+    <message>
+        <source>Waiting: {}</source>
+        <translation>En attente : {}</translation>
     </message>
 </context>
 </TS>

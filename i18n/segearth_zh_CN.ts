@@ -204,10 +204,6 @@
         <translation>从 Hugging Face 下载固定版本并校验 sha256</translation>
     </message>
     <message>
-        <source>Hub</source>
-        <translation>Hub</translation>
-    </message>
-    <message>
         <source>Status</source>
         <translation>状态</translation>
     </message>
@@ -332,10 +328,6 @@
         <translation>请先输入 Hugging Face 仓库 ID</translation>
     </message>
     <message>
-        <source>SegEarth download</source>
-        <translation>SegEarth 下载</translation>
-    </message>
-    <message>
         <source>Done: {} polygons</source>
         <translation>完成：{} 个多边形</translation>
     </message>
@@ -346,10 +338,6 @@
     <message>
         <source>Exported to {}</source>
         <translation>已导出到 {}</translation>
-    </message>
-    <message>
-        <source>Downloading {}@{}…</source>
-        <translation>正在下载 {}@{}…</translation>
     </message>
     <message>
         <source>SegEarth: {}</source>
@@ -370,18 +358,6 @@
     <message>
         <source>{} exists; nothing was written</source>
         <translation>{} 已存在；未写入任何内容</translation>
-    </message>
-    <message>
-        <source>Model downloaded to {}</source>
-        <translation>模型已下载到 {}</translation>
-    </message>
-    <message>
-        <source>The SegEarth engine is not installed ({})</source>
-        <translation>未安装 SegEarth 引擎（{}）</translation>
-    </message>
-    <message>
-        <source>Download failed (is the Hugging Face hub reachable?): {}</source>
-        <translation>下载失败（能否访问 Hugging Face hub？）：{}</translation>
     </message>
     <message>
         <source>Installation failed: {}</source>
@@ -882,6 +858,228 @@ answer {answer:.0f} m², reference {reference:.0f} m², overlap {overlap:.0f} m�
     <message>
         <source>{} × {} pixels ({:.1f} gigapixels)</source>
         <translation>{} × {} 像素（{:.1f} 千兆像素）</translation>
+        <source>SegEarth: downloading {}</source>
+        <translation>SegEarth：正在下载 {}</translation>
+    </message>
+    <message>
+        <source>{} of {}</source>
+        <translation>{} / {}</translation>
+    </message>
+    <message>
+        <source>Downloading {}: {}</source>
+        <translation>正在下载 {}：{}</translation>
+    </message>
+    <message>
+        <source>Folder for downloaded models</source>
+        <translation>下载模型的文件夹</translation>
+    </message>
+    <message>
+        <source>Each model goes into a folder of its own here; it needs about 7 GB with what its first load writes</source>
+        <translation>每个模型在此有自己的文件夹；连同首次加载写入的文件约需 7 GB</translation>
+    </message>
+    <message>
+        <source>Download to</source>
+        <translation>下载到</translation>
+    </message>
+    <message>
+        <source>The model hub's address; a mirror such as https://hf-mirror.com where the Hugging Face hub cannot be reached. QGIS's proxy (Settings &gt; Options &gt; Network) is used</source>
+        <translation>模型仓库（Hub）的地址；无法访问 Hugging Face 时可填写镜像，例如 https://hf-mirror.com。下载使用 QGIS 的代理设置（设置 &gt; 选项 &gt; 网络）</translation>
+    </message>
+    <message>
+        <source>Hub address</source>
+        <translation>Hub 地址（镜像）</translation>
+    </message>
+    <message>
+        <source>Checking what was fetched before: {}</source>
+        <translation>正在校验此前已下载的部分：{}</translation>
+    </message>
+    <message>
+        <source>Waiting: {} ({} fetched)</source>
+        <translation>等待中：{}（已下载 {}）</translation>
+    </message>
+    <message>
+        <source>Verifying {} (sha256)…</source>
+        <translation>正在校验 {}（sha256）…</translation>
+    </message>
+    <message>
+        <source>Downloaded and verified: {}</source>
+        <translation>已下载并校验：{}</translation>
+    </message>
+    <message>
+        <source>Connecting to {}…</source>
+        <translation>正在连接 {}…</translation>
+    </message>
+    <message>
+        <source>the model hub</source>
+        <translation>模型仓库</translation>
+    </message>
+    <message>
+        <source>Downloading {}: {} (no data for {} s)</source>
+        <translation>正在下载 {}：{}（已 {} 秒未收到数据）</translation>
+    </message>
+    <message>
+        <source>{} left</source>
+        <translation>剩余 {}</translation>
+    </message>
+    <message>
+        <source>exporting the image encoder to ONNX (step 1 of 3)</source>
+        <translation>正在将图像编码器导出为 ONNX（第 1/3 步）</translation>
+    </message>
+    <message>
+        <source>exporting the mask decoder to ONNX (step 2 of 3)</source>
+        <translation>正在将掩膜解码器导出为 ONNX（第 2/3 步）</translation>
+    </message>
+    <message>
+        <source>preparing the language model (step 3 of 3)</source>
+        <translation>正在准备语言模型（第 3/3 步）</translation>
+    </message>
+    <message>
+        <source>Preparing the model (once): {} · {}</source>
+        <translation>正在准备模型（仅一次）：{} · {}</translation>
+    </message>
+    <message>
+        <source>The model could not be prepared</source>
+        <translation>无法准备模型</translation>
+    </message>
+    <message>
+        <source>Preparation cancelled</source>
+        <translation>准备已取消</translation>
+    </message>
+    <message>
+        <source>The model will be prepared at its next load (a question, or choosing the folder again).</source>
+        <translation>模型将在下次加载时准备（提问，或重新选择该文件夹）。</translation>
+    </message>
+    <message>
+        <source>{} of about {} written</source>
+        <translation>已写入 {}，共约 {}</translation>
+    </message>
+    <message>
+        <source>about {} to write</source>
+        <translation>约需写入 {}</translation>
+    </message>
+    <message>
+        <source>No model yet: download it or choose its folder (top of this panel)</source>
+        <translation>尚无模型：请下载或选择其文件夹（见本面板顶部）</translation>
+    </message>
+    <message>
+        <source>Choose a raster layer, type a question (e.g. where could a small plane land?) and press Run.</source>
+        <translation>选择一个栅格图层，输入问题（例如：小飞机可以在哪里降落？），然后点击“运行”。</translation>
+    </message>
+    <message>
+        <source>The model folder is not usable: {}</source>
+        <translation>模型文件夹不可用：{}</translation>
+    </message>
+    <message>
+        <source>Choose folder…</source>
+        <translation>选择文件夹…</translation>
+    </message>
+    <message>
+        <source>A folder that already holds a SegEarth model (config.json and *.safetensors)</source>
+        <translation>已包含 SegEarth 模型的文件夹（config.json 和 *.safetensors）</translation>
+    </message>
+    <message>
+        <source>Got it</source>
+        <translation>知道了</translation>
+    </message>
+    <message>
+        <source>First, get the model</source>
+        <translation>第一步：获取模型</translation>
+    </message>
+    <message>
+        <source>Model downloaded and verified</source>
+        <translation>模型已下载并校验</translation>
+    </message>
+    <message>
+        <source>Ready for a first question</source>
+        <translation>可以提出第一个问题了</translation>
+    </message>
+    <message>
+        <source>SegEarth answers with the {} model: a download of about {} into {}; its first load then writes up to about {} more beside it. Or choose a folder that already holds the model.</source>
+        <translation>SegEarth 使用 {} 模型作答：需下载约 {} 到 {}；首次加载还会在旁边再写入最多约 {}。也可以选择已包含该模型的文件夹。</translation>
+    </message>
+    <message>
+        <source>Downloading the model</source>
+        <translation>正在下载模型</translation>
+    </message>
+    <message>
+        <source>Resume download</source>
+        <translation>继续下载</translation>
+    </message>
+    <message>
+        <source>Preparing the model (once)</source>
+        <translation>正在准备模型（仅一次）</translation>
+    </message>
+    <message>
+        <source>The first load exports the model for ONNX Runtime and prepares the language model; later loads take seconds.</source>
+        <translation>首次加载会为 ONNX Runtime 导出模型并准备语言模型；之后的加载只需几秒。</translation>
+    </message>
+    <message>
+        <source>This is a TEST model with random weights: its answers mean nothing.</source>
+        <translation>这是权重随机的测试模型：其结果没有意义。</translation>
+    </message>
+    <message>
+        <source>{} in {}, every file checked (sha256). Loading it for the first time…</source>
+        <translation>{} 位于 {}，所有文件均已校验（sha256）。正在首次加载…</translation>
+    </message>
+    <message>
+        <source>{} of it were fetched before: Download goes on from there.</source>
+        <translation>此前已下载 {}：下载将从那里继续。</translation>
+    </message>
+    <message>
+        <source>Resume download ({} left)</source>
+        <translation>继续下载（剩余 {}）</translation>
+    </message>
+    <message>
+        <source>Download ({})</source>
+        <translation>下载（{}）</translation>
+    </message>
+    <message>
+        <source>Download cancelled</source>
+        <translation>下载已取消</translation>
+    </message>
+    <message>
+        <source>Download failed</source>
+        <translation>下载失败</translation>
+    </message>
+    <message>
+        <source>A download is already running</source>
+        <translation>已有下载正在进行</translation>
+    </message>
+    <message>
+        <source>unknown error</source>
+        <translation>未知错误</translation>
+    </message>
+    <message>
+        <source>({} fetched so far are kept: Download goes on from there.)</source>
+        <translation>（已下载的 {} 已保留：下载将从那里继续。）</translation>
+    </message>
+    <message>
+        <source>Downloading {} into {}</source>
+        <translation>正在下载 {} 到 {}</translation>
+    </message>
+    <message>
+        <source>{} fetched so far are kept in {}: Download goes on from there.</source>
+        <translation>已下载的 {} 保留在 {}：下载将从那里继续。</translation>
+    </message>
+    <message>
+        <source>Model downloaded and verified: {}</source>
+        <translation>模型已下载并校验：{}</translation>
+    </message>
+    <message>
+        <source>Download failed: {}</source>
+        <translation>下载失败：{}</translation>
+    </message>
+    <message>
+        <source>The download cannot start: {}</source>
+        <translation>无法开始下载：{}</translation>
+    </message>
+    <message>
+        <source>Repo</source>
+        <translation>仓库</translation>
+    </message>
+    <message>
+        <source>Waiting: {}</source>
+        <translation>等待中：{}</translation>
     </message>
 </context>
 </TS>

@@ -5,7 +5,8 @@
 # Env: SEGEARTH_ARTIFACTS (default artifacts/, git-ignored), SEGEARTH_SMOKE_REPORT (default $SEGEARTH_ARTIFACTS/
 #      desktop_smoke.json), SEGEARTH_TINY_MODEL (made if unset), SEGEARTH_SMOKE_TIMEOUT (default 420 s),
 #      SEGEARTH_SMOKE_LOCALE (e.g. fr, zh_CN: run the UI in that language), KEEP_SMOKE_DIR=1 keeps the temp dir,
-#      SEGEARTH_SMOKE_SCRIPT (default scripts/qgis_smoke_startup.py; scripts/qgis_faults_startup.py: the fault cases).
+#      SEGEARTH_SMOKE_SCRIPT (default scripts/qgis_smoke_startup.py: what QGIS runs, e.g. qgis_faults_startup.py for
+#      the fault cases, qgis_download_startup.py for the first run against a local hub).
 # Exit: 0 report ok, 1 report says failed, 2 setup problem, 3 no report (crash or hang; QGIS killed).
 set -uo pipefail
 here="$(cd "${BASH_SOURCE[0]%/*}" && pwd)"
@@ -13,6 +14,7 @@ root="$(cd "$here/.." && pwd)"
 raster="$(realpath "${1:-$root/tests/data/rgbn.tif}")"
 artifacts="$(mkdir -p "${SEGEARTH_ARTIFACTS:-$root/artifacts}" && cd "${SEGEARTH_ARTIFACTS:-$root/artifacts}" && pwd)"
 report="${SEGEARTH_SMOKE_REPORT:-$artifacts/desktop_smoke.json}"
+startup="$(realpath "${SEGEARTH_SMOKE_SCRIPT:-$here/qgis_smoke_startup.py}")"
 limit="${SEGEARTH_SMOKE_TIMEOUT:-420}"
 venv="$root/.venv"
 site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
@@ -58,7 +60,7 @@ HOME="$home" XDG_RUNTIME_DIR="$work" GDAL_PAM_ENABLED=NO PYTHONPATH="$pythonpath
 SEGEARTH_SMOKE_RASTER="$raster" SEGEARTH_SMOKE_MODEL="$model" SEGEARTH_SMOKE_REPORT="$report" \
 SEGEARTH_ARTIFACTS="$artifacts" SEGEARTH_SMOKE_TIMEOUT="$((limit - 60))" \
 timeout -k 15 "$((limit + 30))" xvfb-run -a -s "-screen 0 1600x1000x24 -nolisten tcp" \
-    timeout -k 10 "$limit" qgis --nologo --noversioncheck --code "${SEGEARTH_SMOKE_SCRIPT:-$here/qgis_smoke_startup.py}" \
+    timeout -k 10 "$limit" qgis --nologo --noversioncheck --code "$startup" \
     >"$work/qgis.log" 2>&1
 rc=$?
 cp "$work/qgis.log" "$artifacts/desktop_smoke_qgis.log" 2>/dev/null

@@ -24,6 +24,7 @@ from qtpy.QtWidgets import (
 
 from .answers import format_answer
 from .engine_run import mode_refusal
+from .first_run import FirstRunGuide, run_blocker
 from .model_manager import ModelInfo
 from .model_panel import ModelPanel
 from .request import PluginRequest
@@ -67,6 +68,10 @@ class SegEarthDock(QDockWidget):
         self._view_extent_provider = None  # callable(layer) -> layer-CRS tuple or None, set by the plugin
         body = QWidget(self)
         outer = QVBoxLayout(body)
+        self.first_run = FirstRunGuide(body)  # what to do first, where a new user looks first (first_run.py)
+        self.runRequested.connect(self.first_run.question_asked)
+        outer.addWidget(self.first_run)
+        self._run_blocker: str | None = None
         form = QFormLayout()
         outer.addLayout(form)
         self._build_question_rows(body, form)
@@ -194,7 +199,13 @@ class SegEarthDock(QDockWidget):
 
     # -- model family ----------------------------------------------------------------------------------------------
     def apply_model(self, info: ModelInfo) -> None:
-        """Offer what the chosen model can do: SegEarth-R2 has one prompt for every question and no tiled mode."""
+        """Offer what the chosen model can do: SegEarth-R2 has one prompt for every question and no tiled mode;
+        without a usable model Run is disabled and says why."""
+        before, self._run_blocker = self._run_blocker, run_blocker(info)
+        self.run_button.setEnabled(self._run_blocker is None and not self.cancel_button.isEnabled())
+        self.run_button.setToolTip(self._run_blocker or "")
+        if self.stage.text() in (tr("Ready"), before):  # the stage line says why Run is off, and when it is on again
+            self.set_stage(self._run_blocker or tr("Ready"))
         multi = info.multi_target
         tiled = self.mode_combo.findData("tiled")
         self.mode_combo.model().item(tiled).setEnabled(not multi)
@@ -275,7 +286,7 @@ class SegEarthDock(QDockWidget):
 
     # -- running state ---------------------------------------------------------------------------------------------
     def set_running(self, running: bool) -> None:
-        self.run_button.setEnabled(not running)
+        self.run_button.setEnabled(not running and self._run_blocker is None)
         self.cancel_button.setEnabled(running)
         if running:
             self.progress.setValue(0)

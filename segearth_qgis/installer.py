@@ -13,6 +13,7 @@ from .dependencies import is_debian_like, settings_dir
 from .install_preflight import place, with_checks
 from .pip_plan import InstallPlan, build_plan, constraints_text, proxy_url
 from .private_site import folder_size, installed_versions, prune, swap_in, system_distributions
+from .proxy_settings import qgis_proxy_settings
 from .python_layout import PythonLayout, find_interpreter, private_folder
 from .torch_choice import choose_torch, index_reachable, nvidia_gpus
 from .windows_paths import remember
@@ -20,17 +21,6 @@ from .windows_paths import remember
 
 class PlanError(RuntimeError):
     """The install cannot start here; the message says why and what to do instead."""
-
-
-def qgis_proxy_settings() -> dict[str, object]:
-    """QGIS's proxy/* settings (Settings > Options > Network)."""
-    try:
-        from qgis.core import QgsSettings
-    except ImportError:
-        return {}
-    settings = QgsSettings()
-    keys = ("proxyEnabled", "proxyType", "proxyHost", "proxyPort", "proxyUser", "proxyPassword")
-    return {f"proxy/{key}": settings.value(f"proxy/{key}", "") for key in keys}
 
 
 def pip_available(python: str, run: Callable = subprocess.run) -> bool:

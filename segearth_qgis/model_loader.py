@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable
 
 from qgis.core import QgsApplication, QgsTask
+from qtpy.QtCore import Signal
 
 from .model_manager import ModelHolder, inspect_model_dir
 from .translation import tr
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 class ModelLoadTask(QgsTask):
     """holder.get(model_dir) in a worker thread; `.device` or `.error` for the GUI thread afterwards."""
 
+    exportStarted = Signal(str)  # noqa: N815 - the graphs' folder: a first load, shown as a stage of its own
+
     def __init__(self, holder: ModelHolder, model_dir: str, on_done) -> None:
         super().__init__(tr("SegEarth: loading the model"), QgsTask.Flag(0))
         self.holder = holder
@@ -31,6 +34,7 @@ class ModelLoadTask(QgsTask):
         self.on_done = on_done
         self.device = ""
         self.error: str | None = None
+        self.export_folder = ""  # set when this load exports (its first load): see exportStarted
         self.cancelled = False
         self._stop = threading.Event()  # stop(): checked like isCanceled(), without QGIS terminating the task
 
@@ -50,7 +54,8 @@ class ModelLoadTask(QgsTask):
         try:
             if self._stopped():
                 raise Cancelled()
-            segmenter = load_segmenter(self.holder, self.model_dir, self._stopped, preload_of=self.generation)
+            segmenter = load_segmenter(self.holder, self.model_dir, self._stopped, self._exporting,
+                                       preload_of=self.generation)
             self.device = getattr(segmenter, "device", "")
             return True
         except Cancelled:  # the user cancelled a question while this load exported the graphs
@@ -62,6 +67,12 @@ class ModelLoadTask(QgsTask):
             log.warning("SegEarth model load failed:\n%s", traceback.format_exc())
             self.error = str(exc) or type(exc).__name__
         return False
+
+    def _exporting(self) -> None:  # worker thread
+        from segearth_engine.api import graphs_to_export
+
+        self.export_folder = str(graphs_to_export(self.model_dir) or "")
+        self.exportStarted.emit(self.export_folder)
 
     def finished(self, ok: bool) -> None:  # GUI thread
         self.cancelled = self.cancelled or (not ok and self.error is None)

@@ -16,6 +16,7 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from .download_view import DownloadOptions, ProgressView
 from .model_manager import ModelInfo, inspect_model_dir
 from .translation import tr
 
@@ -58,15 +59,18 @@ class ModelPanel(QGroupBox):
         self.repo.currentIndexChanged.connect(self._repo_changed)
         self.download = QPushButton(tr("Download"), self)
         self.download.setToolTip(tr("Download the pinned revision from Hugging Face and check its sha256"))
-        self.download.clicked.connect(lambda: self.downloadRequested.emit(self.repo.currentText().strip(),
-                                                                          self.revision.text().strip()))
+        self.download.clicked.connect(lambda: self.downloadRequested.emit(*self.download_choice()))
         self.repo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.repo.setMinimumContentsLength(12)
-        form.addRow(tr("Hub"), self.repo)
+        form.addRow(tr("Repo"), self.repo)
         revision_row = QHBoxLayout()
         revision_row.addWidget(self.revision, 1)
         revision_row.addWidget(self.download)
         form.addRow("", revision_row)
+        self.download_options = DownloadOptions(self)  # where Download puts models, which hub (download_view.py)
+        form.addRow(self.download_options)
+        self.progress = ProgressView(self)  # a download's or the first load's progress, with Cancel
+        form.addRow(self.progress)
 
         self.status = QLabel(self)
         self.status.setWordWrap(True)
@@ -109,6 +113,13 @@ class ModelPanel(QGroupBox):
     def _folder_changed(self, path: str) -> None:
         self.refresh()
         self.modelDirChanged.emit(path)
+
+    def download_choice(self) -> tuple[str, str]:
+        """(repo id, revision) that Download fetches."""
+        return self.repo.currentText().strip(), self.revision.text().strip()
+
+    def set_downloading(self, running: bool) -> None:
+        self.download.setEnabled(not running)
 
     def model_dir(self) -> str:
         return self.folder.filePath().strip()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer
 from qtpy.QtCore import Qt
@@ -18,8 +17,10 @@ from .export_flow import Exporter
 from .export_plan import SOURCE_PROPERTY, layer_file
 from .export_task import clean_interrupted_exports
 from .extent import as_tuple, layer_extent_from
+from .first_load_stage import FirstLoadStage
 from .layers import add_result_layer, build_result_layer, is_result_layer
 from .map_tools import RectangleMapTool
+from .model_download import ModelDownloader
 from .model_loader import ModelPreloader
 from .model_manager import ModelHolder, inspect_model_dir
 from .ownership import ProjectWatch
@@ -47,6 +48,8 @@ class SegEarthPlugin:
         self.actions: list[QAction] = []
         self.provider = None
         self.preloader: ModelPreloader | None = None
+        self.downloader: ModelDownloader | None = None
+        self.first_load: FirstLoadStage | None = None
         self.warmer: ViewWarmer | None = None
         self.result_layers: list = []  # ids: a removed layer's Python wrapper must never be touched again
         self.install_dialog = None
@@ -88,6 +91,10 @@ class SegEarthPlugin:
         panel.warmViewChanged.connect(self._warm_view_changed)
         self.preloader = ModelPreloader(self.holder, panel, on_loaded=self.warmer.schedule)
         panel.modelInfoChanged.connect(self._show_device)  # a re-check of the folder keeps "loading…" or the device
+        self.downloader = ModelDownloader(panel, self.dock.first_run, self.message)  # Download, first-run guide
+        panel.modelInfoChanged.connect(self.downloader.refresh)
+        self.downloader.refresh(panel.info)
+        self.first_load = FirstLoadStage(panel, self.dock.first_run, self.preloader.cancel)  # the export's stage
         if not self.refresh_dependencies():
             self.preloader.preload(panel.model_dir())  # the model loads while the user picks a layer and types
 
@@ -180,6 +187,10 @@ class SegEarthPlugin:
         if self.preloader is not None:
             self.preloader.close()
             self.preloader = None
+        for part in (self.downloader, self.first_load):
+            if part is not None:
+                part.close()
+        self.downloader = self.first_load = None
         if self.warmer is not None:
             self.warmer.close()
             self.warmer = None
@@ -408,34 +419,9 @@ class SegEarthPlugin:
         QgsApplication.taskManager().addTask(task)
         return task
 
-    def download_model(self, repo_id: str, revision: str) -> FunctionTask | None:
-        """Fetch a released model in the background into the QGIS profile; the hub may well be unreachable."""
-        if not repo_id:
-            self.message(tr("Type a Hugging Face repo id first"), "warning")
-            return None
-        try:
-            from segearth_engine.api import download_model
-        except ImportError as exc:
-            self.message(tr("The SegEarth engine is not installed ({})").format(exc), "critical")
-            return None
-        dest = Path(QgsApplication.qgisSettingsDirPath()) / "segearth_models" / repo_id.replace("/", "--")
-        panel = self.dock.model_panel
-        panel.set_status_text(tr("Downloading {}@{}…").format(repo_id, revision or "main"))
-
-        def done(task: FunctionTask) -> None:
-            self.side_tasks.remove(task)
-            if self.dock is None:
-                return
-            if task.error:
-                panel.refresh()
-                self.message(tr("Download failed (is the Hugging Face hub reachable?): {}").format(task.error),
-                             "critical")
-                return
-            panel.set_model_dir(str(task.value))
-            self.message(tr("Model downloaded to {}").format(task.value), "success")
-
-        return self._start_side_task(FunctionTask(tr("SegEarth download"),
-                                                  lambda: download_model(repo_id, revision or None, dest), done))
+    def download_model(self, repo_id: str, revision: str):
+        """Download a released model in the background (model_download.py); the task, or None and why."""
+        return self.downloader.start(repo_id, revision) if self.downloader is not None else None
 
     def install_dependencies(self):
         """Open the installer dialog (one confirmation, live pip output, Cancel); returned for tests."""

@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "low_memory": False,
     "warm_view": True,  # encode the view while the question is typed (uses the CPU meanwhile)
     "export_folders": [],  # folders of exports in flight (export_task.py): a kill leaves stages there
+    "models_folder": "",  # where Download puts models ("" : segearth_models in the QGIS profile)
+    "hub_endpoint": "",  # the model hub's address, e.g. a mirror ("" : HF_ENDPOINT, else huggingface.co)
 }
 
 

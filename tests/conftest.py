@@ -53,3 +53,25 @@ def small_disk(tmp_path):
     """A 256 KiB tmpfs: a real full disk (ENOSPC from the kernel), not a simulated one."""
     with mounted_tmpfs(tmp_path / "small") as mount:
         yield mount
+
+
+#: the repo id the local hub serves the tiny model under in the download tests
+TINY_REPO = "org/tiny"
+
+
+@pytest.fixture(scope="session")
+def release_dir(tiny_model_dir, tmp_path_factory) -> Path:
+    """The tiny model's files as a released repo holds them (no manifest, no graphs)."""
+    from tests.local_hub import release_copy
+
+    return release_copy(tiny_model_dir, tmp_path_factory.mktemp("release") / "tiny")
+
+
+@pytest.fixture()
+def local_hub(release_dir):
+    """A model hub on 127.0.0.1 serving the tiny model as TINY_REPO (tests/local_hub.py); `.commit` is its commit."""
+    from tests.local_hub import LocalHub
+
+    with LocalHub() as hub:
+        hub.commit = hub.add_repo(TINY_REPO, release_dir)
+        yield hub

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from segearth_engine.errors import (
     Cancelled,
+    DiskSpaceError,
+    HubError,
     InputError,
     LimitError,
     ModelFilesError,
@@ -71,6 +73,12 @@ if TYPE_CHECKING:  # the names below, for type checkers and for the import-graph
         model_family,
         read_folder_config,
     )
+    from segearth_engine.models.first_load import (
+        download_model,
+        first_load_parts,
+        released_first_load,
+        resolve_model_dir,
+    )
     from segearth_engine.models.prepare import export_graphs, graphs_to_export, import_runtime
     from segearth_engine.models.r1.config import ENGINE_CONFIG_KEY
     from segearth_engine.models.r2.config import is_r2_config
@@ -80,7 +88,10 @@ if TYPE_CHECKING:  # the names below, for type checkers and for the import-graph
     from segearth_engine.runtime.feature_cache import FeatureCache
     from segearth_engine.runtime.llm_precision import PRECISIONS
     from segearth_engine.types import TASKS, EncodedImage, MaskPrediction, MultiTargetPrediction, TargetMask
-    from segearth_engine.weights.hub import RELEASED_MODELS, download_model, resolve_model_dir
+    from segearth_engine.weights.hub import RELEASED_MODELS
+    from segearth_engine.weights.hub_access import HubAccess
+    from segearth_engine.weights.resumable import partial_bytes
+    from segearth_engine.weights.transfer_meter import DownloadProgress, human_bytes, human_duration
 
 #: the modules a run imports behind the front: a caller that must explain what is missing (the QGIS plugin) probes
 #: them before running (importlib.util.find_spec, nothing imported)
@@ -99,8 +110,12 @@ _WHERE = {
     "ENGINE_CONFIG_KEY": "models.r1.config", "is_r2_config": "models.r2.config",
     "SEG_TOKEN": "models.r2.prompt",  # nosec B105 # where the mask token is defined, not a password
     "folder_max_new_tokens": "models.r2.segmenter", "PRECISIONS": "runtime.llm_precision",
-    # weights: released models and their download
-    "RELEASED_MODELS": "weights.hub", "download_model": "weights.hub", "resolve_model_dir": "weights.hub",
+    # weights: released models and their download (resumable, progress, cancel; room for the first load checked)
+    "RELEASED_MODELS": "weights.hub", "download_model": "models.first_load", "resolve_model_dir": "models.first_load",
+    "first_load_parts": "models.first_load", "released_first_load": "models.first_load",
+    "HubAccess": "weights.hub_access", "partial_bytes": "weights.resumable",
+    "DownloadProgress": "weights.transfer_meter", "human_bytes": "weights.transfer_meter",
+    "human_duration": "weights.transfer_meter",
     # a raster run
     "SegmentationRequest": "pipeline.raster", "SegmentationResult": "pipeline.raster", "MODES": "pipeline.raster",
     "TASKS": "types", "EncodedImage": "types", "MaskPrediction": "types", "MultiTargetPrediction": "types",
@@ -127,7 +142,8 @@ _WHERE = {
     "score_geometries": "evaluation.vector_scores",
 }
 
-__all__ = ["RUN_MODULES", "Cancelled", "InputError", "LimitError", "ModelFilesError", "OutputError",
+__all__ = ["RUN_MODULES", "Cancelled", "DiskSpaceError", "HubError", "InputError", "LimitError", "ModelFilesError",
+           "OutputError",
            "OutputExistsError", "SegEarthError",
            "segment_raster", "encode_view", "Segmenter", "Prediction", "load_segmenter", "model_family",
            "family_of_config", "is_test_config",
@@ -139,7 +155,8 @@ __all__ = ["RUN_MODULES", "Cancelled", "InputError", "LimitError", "ModelFilesEr
            "geopackage_layers", "output_files", "clean_stale_stages", "is_disk_full",
            "graphs_to_export", "export_graphs", "import_runtime", "SCORE_FIELDS", "QuestionRow", "QuestionSetResult",
            "RowOutcome", "check_columns", "row_from_record", "row_region", "run_question_set", "FALSE_ALARM",
-           "MATCH_IOU", "MATCHED", "MISSED", "VectorScores", "score_geometries"]
+           "MATCH_IOU", "MATCHED", "MISSED", "VectorScores", "score_geometries", "first_load_parts",
+           "released_first_load", "HubAccess", "partial_bytes", "DownloadProgress", "human_bytes", "human_duration"]
 
 
 def __getattr__(name: str) -> Any:

@@ -17,6 +17,10 @@ class CheckpointKeyError(ModelFilesError):
     """A checkpoint tensor is missing, unexpected or of the wrong shape; the message names it."""
 
 
+class HubError(ModelFilesError):
+    """The model hub (or a mirror, or the proxy on the way) could not deliver the files; what was fetched is kept."""
+
+
 class InputError(SegEarthError):
     """The raster, extent, bands or question cannot be segmented as given."""
 
@@ -47,6 +51,10 @@ class OutputError(SegEarthError):
     def __init__(self, message: str, disk_full: bool = False) -> None:
         super().__init__(message)
         self.disk_full = disk_full
+
+
+class DiskSpaceError(OutputError):
+    """Not enough free space for what is about to be written; the message has the numbers."""
 
 
 class OutputExistsError(OutputError):

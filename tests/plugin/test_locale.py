@@ -94,3 +94,22 @@ def test_qgis_language_option_zh_hans_translates_the_dock(qgis_iface, project, c
         remove_translator()
         for key, value in before.items():
             settings.remove(key) if value is None else settings.setValue(key, value)
+
+
+def test_every_text_the_plugin_translates_has_french_and_chinese():
+    """Each tr("…") literal of the plugin is in both .ts files (users in mainland China read the Chinese dock, and
+    need its download and mirror texts most)."""
+    import ast
+    import xml.etree.ElementTree as ET
+
+    sources = {}
+    for path in sorted((REPO / "segearth_qgis").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "tr" and node.args and \
+                    isinstance(node.args[0], ast.Constant):
+                sources.setdefault(node.args[0].value, path.name)
+    for lang in ("fr", "zh_CN"):
+        messages = ET.parse(REPO / "i18n" / f"segearth_{lang}.ts").iter("message")
+        translated = {m.findtext("source") for m in messages if (m.findtext("translation") or "").strip()}
+        missing = {text: where for text, where in sources.items() if text not in translated}
+        assert not missing, f"{lang}: {missing}"

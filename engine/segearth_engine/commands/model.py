@@ -20,11 +20,39 @@ def _make_tiny(args: argparse.Namespace) -> int:
     return 0
 
 
-def _download(args: argparse.Namespace) -> int:
-    from segearth_engine.api import download_model
+def _progress_printer(stream):
+    """Progress on stderr: one line rewritten in place on a terminal, else a line every 5 s and at each stage."""
+    import time
 
-    folder = download_model(args.repo_id, args.revision, Path(args.dest) if args.dest else None,
-                            local_files_only=args.offline)
+    from segearth_engine.weights.transfer_meter import describe
+
+    tty = stream.isatty()
+    last = {"at": float("-inf"), "stage": ""}
+
+    def report(progress) -> None:
+        now = time.monotonic()
+        if tty:
+            stream.write("\r" + describe(progress).ljust(78)[:110] + ("\n" if progress.stage == "done" else ""))
+        elif progress.stage != last["stage"] or now - last["at"] >= 5:
+            stream.write(describe(progress) + "\n")
+            last["at"] = now
+        last["stage"] = progress.stage
+        stream.flush()
+
+    return report
+
+
+def _download(args: argparse.Namespace) -> int:
+    """Hub address, token and proxy from HF_ENDPOINT, HF_TOKEN, HTTPS_PROXY/HTTP_PROXY/NO_PROXY."""
+    import sys
+
+    from segearth_engine.api import Cancelled, download_model
+
+    try:
+        folder = download_model(args.repo_id, args.revision, Path(args.dest) if args.dest else None,
+                                local_files_only=args.offline, progress=_progress_printer(sys.stderr))
+    except KeyboardInterrupt:
+        raise Cancelled("interrupted; what was fetched is kept: run the same command again to resume") from None
     print(f"{args.repo_id}: verified in {folder}")
     if not args.no_export:
         from segearth_engine.models.r1.onnx_export import export_onnx
@@ -78,7 +106,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=_make_tiny)
 
-    p = sub.add_parser("download", help="download official weights (pinned revision, sha256-checked) and export")
+    p = sub.add_parser("download", help="download official weights (pinned revision, sha256-checked) and export; "
+                       "resumes an interrupted download; hub address, token and proxy from HF_ENDPOINT, HF_TOKEN, "
+                       "HTTPS_PROXY / HTTP_PROXY / NO_PROXY")
     p.add_argument("repo_id", help="e.g. earth-insights/SegEarth-R1-EarthReason")
     p.add_argument("--revision", default=None, help="commit to pin (default: the release's pinned revision)")
     p.add_argument("--dest", default=None, help="folder for the files (default: the Hugging Face cache)")

@@ -59,7 +59,7 @@ def load_segmenter(model: str | Path, backend: str = "auto", device: str = "auto
 
     `llm_precision` and `low_memory` are SegEarth-R1 options (models/r1/segmenter.Segmenter.from_pretrained);
     SegEarth-R2 runs its LLM in fp32 and has no low-memory mode yet, so asking for either is an InputError."""
-    from segearth_engine.weights.hub import resolve_model_dir
+    from segearth_engine.models.first_load import resolve_model_dir
 
     model_dir = resolve_model_dir(model, revision)
     if model_family(model_dir) == R2:

@@ -1,4 +1,5 @@
-"""The real download path (huggingface_hub snapshot layout, pinned revision, sha256) exercised offline."""
+"""The offline side of the download: a model found in Hugging Face's cache (snapshot layout, pinned revision,
+sha256 from the manifest). The online side runs against a real local hub in test_download.py."""
 
 import shutil
 
@@ -20,7 +21,6 @@ def hub_cache(tmp_path, monkeypatch, tiny_model_dir):
     (repo / "refs").mkdir(parents=True)
     (repo / "refs" / "main").write_text(COMMIT)
     monkeypatch.setenv("HF_HUB_CACHE", str(cache))
-    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
     return snapshot
 
 
@@ -44,12 +44,21 @@ def test_snapshot_without_any_known_digest_is_refused(hub_cache):
         download_model("org/tiny", revision=COMMIT, local_files_only=True)
 
 
-def test_unreachable_hub_gives_a_clear_message(monkeypatch, tmp_path):
-    monkeypatch.setattr("huggingface_hub.constants.ENDPOINT", "http://127.0.0.1:9")
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
-    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path))
-    with pytest.raises(ModelFilesError, match="could not get earth-insights/SegEarth-R1-EarthReason"):
-        download_model("earth-insights/SegEarth-R1-EarthReason")
+def test_a_ref_or_a_commit_prefix_finds_the_snapshot(hub_cache):
+    assert download_model("org/tiny", revision="main", local_files_only=True) == hub_cache
+    assert download_model("org/tiny", revision=COMMIT[:7], local_files_only=True) == hub_cache
+    with pytest.raises(ModelFilesError, match="was not downloaded on this machine"):
+        download_model("org/tiny", revision="fedcba9", local_files_only=True)
+
+
+def test_download_into_the_cache_writes_the_snapshot_layout(local_hub, tmp_path, monkeypatch):
+    from segearth_engine.weights.hub_access import HubAccess
+
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    folder = download_model("org/tiny", local_hub.commit[:8], access=HubAccess(local_hub.url))
+    assert folder == tmp_path / "hub" / "models--org--tiny" / "snapshots" / local_hub.commit
+    assert (folder.parents[1] / "refs" / local_hub.commit[:8]).read_text() == local_hub.commit
+    assert download_model("org/tiny", local_hub.commit[:8], local_files_only=True) == folder
 
 
 def test_released_models_are_pinned_and_others_ask_for_a_revision():
