@@ -2,10 +2,11 @@
 code before): swapped into a loaded fp32 LLM in place of its WidenedLinear layers.
 
 - whole widening: each bf16 matrix widened whole to fp32 for each call (the engine before issue 24).
-- int8 weights, fp32 activations: per output channel through torch's CPU weight-only kernel
-  (aten._weight_int8pack_mm), or per block of 32/128 inputs (the numbers of ONNX Runtime's MatMulNBits with 8 bits;
-  computed here by widening cache-sized tiles of the int8 values, since ORT's 8-bit MatMulNBits with fp32 activations
-  falls back to dequantising the whole matrix per call: bench_llm_kernels).
+- int8 weights, fp32 activations: per output channel (the numbers of torch's CPU weight-only kernel
+  aten._weight_int8pack_mm, `Int8PerChannel`) or per block of 32/128 inputs (those of ONNX Runtime's MatMulNBits with
+  8 bits). The fidelity bench computes both by dequantising cache-sized tiles of the int8 values: torch's kernel takes
+  minutes for a prompt prefix on these CPUs and ORT's 8-bit MatMulNBits with fp32 activations dequantises the whole
+  matrix per call (bench_llm_kernels times both).
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ class Int8Blocks(nn.Module):
 
 CANDIDATES: dict[str, Callable[[WidenedLinear], nn.Module]] = {
     "fp32, whole matrices widened per call (before)": WholeWidened,
-    "int8 weights per output channel (torch)": Int8PerChannel,
+    "int8 weights per output channel": lambda layer: Int8Blocks(layer, layer.in_features),
     "int8 weights, blocks of 128 inputs": lambda layer: Int8Blocks(layer, 128),
     "int8 weights, blocks of 32 inputs": lambda layer: Int8Blocks(layer, 32),
 }
