@@ -7,9 +7,11 @@ fp32 values reach the same matrix product. Widening a whole matrix per call cost
 question runs its ~10 tokens (an fp32 copy written to memory and read back: ~1.5 s of a 2.2 s answer on a 2-core
 Zen 2). Widened in tiles of `TILE_BYTES`, each tile is multiplied while it is still in the core's cache, so a call reads
 the bf16 weights once and nothing else from memory (measured on Phi's 8192x2048 and 2048x8192 matrices, 10 rows, one
-core: 3-5x faster than widening the whole matrix, and faster than fp32 weights held in memory, which are twice the
-bytes to read). Each output column still comes from one fp32 dot product over the whole input; the prompt prefix
-(~100+ rows, bound by arithmetic, not memory) widens whole matrices.
+core's CPU time: 3-5x less than widening the whole matrix, as little as fp32 weights held in memory, which are twice
+the bytes). Each output column still comes from one fp32 dot product over the whole input; the prompt prefix (~100+
+rows, bound by arithmetic, not memory) widens whole matrices. Tiles are many small calls: on a machine whose cores are
+taken by other processes each call's threads wait for each other, which whole widening suffers less from
+(benchmarks/bench_llm_kernels.py shows both).
 """
 
 from __future__ import annotations

@@ -366,7 +366,7 @@ class Segmenter:
 
     def _head(self, task: str, head_embeds):
         """The LLM's key/value cache of the prompt's text before the image tokens, computed once per model: it
-        depends on no view, so later views' prefixes start after it (~40 % of the prefix's rows)."""
+        depends on no view, so later views' prefixes start after it."""
         import torch
         from transformers import DynamicCache
 
