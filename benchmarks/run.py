@@ -6,7 +6,8 @@ import importlib
 import sys
 import time
 
-MODULES = ("benchmarks.bench_model", "benchmarks.bench_cpu", "benchmarks.bench_llm_fidelity",
+MODULES = ("benchmarks.bench_model", "benchmarks.bench_cpu", "benchmarks.bench_llm_kernels",
+           "benchmarks.bench_llm_fidelity",
            "benchmarks.bench_first_answer", "benchmarks.bench_gpu", "benchmarks.bench_pipeline",
            "benchmarks.bench_distributed", "benchmarks.bench_download")
 

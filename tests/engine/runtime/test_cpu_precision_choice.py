@@ -22,21 +22,15 @@ def test_plain_cpu_falls_back_to_fp32():
 
 
 @pytest.mark.skipif(not INT8_X86, reason="needs an x86 torch build with the fbgemm/x86 quantised engine")
-def test_auto_never_picks_int8_but_a_request_for_it_is_kept():
-    # int8 left AUTO_ORDER (its full-size masks missed the 0.98 IoU bound): auto is exact fp32 or native bf16
-    assert "int8" not in AUTO_ORDER
-    assert choose_precision("auto", flags=frozenset({"avx2", "fma"})).precision == "fp32"
-    assert choose_precision("auto", flags=frozenset({"avx2", "avx512_bf16"})).precision == "bf16"
+def test_auto_is_exact_fp32_but_a_request_for_another_precision_is_kept():
+    # int8 and bf16 left AUTO_ORDER (their full-size masks missed the 0.99 IoU bound): auto is exact fp32, on a
+    # plain AVX2 CPU as on one with native bf16
+    assert AUTO_ORDER == ("fp32",)
+    for flags in ({"avx2", "fma"}, {"avx2", "avx512_bf16", "amx_bf16"}):
+        assert choose_precision("auto", flags=frozenset(flags)).precision == "fp32"
+        assert choose_precision("auto", flags=frozenset(flags), low_memory=True).precision == "fp32"
     assert choose_precision("int8", flags=frozenset({"avx2", "fma"})).precision == "int8"
-
-
-@pytest.mark.skipif(not INT8_X86, reason="needs an x86 torch build with the fbgemm/x86 quantised engine")
-def test_low_memory_prefers_native_bf16_over_int8():
-    # The LLM is reloaded per question in low-memory mode; int8 would re-quantise it every time.
-    choice = choose_precision("auto", flags=frozenset({"avx2", "avx512_bf16"}), low_memory=True)
-    assert (choice.precision, choice.reason) == ("bf16", "auto, low memory")
-    # Without native bf16, fp32 (its bf16 weights mapped, widened per call); an explicit request is kept as it is.
-    assert choose_precision("auto", flags=frozenset({"avx2", "fma"}), low_memory=True).precision == "fp32"
+    assert choose_precision("bf16", flags=frozenset({"avx2", "avx512_bf16"})).precision == "bf16"
     assert choose_precision("int8", flags=frozenset({"avx2", "avx512_bf16"}), low_memory=True).precision == "int8"
     assert choose_precision("auto", flags=frozenset({"sse4_2"}), low_memory=True).precision == "fp32"
 
@@ -49,12 +43,11 @@ def test_low_memory_order_keeps_the_fidelity_rules():
     assert choose_precision("auto", cuda=True, low_memory=True, cuda_bf16=False).precision == "fp32"
 
 
-def test_native_bf16_without_int8_kernels_gets_bf16():
-    if not X86:
-        pytest.skip("the flag sets below are x86 flags")
-    assert choose_precision("auto", flags=frozenset({"avx512_bf16"})).precision == "bf16"
+def test_native_bf16_is_detected():
     assert native_bf16(frozenset({"amx_bf16", "avx512_bf16"})) == "amx_bf16"
     assert native_bf16(frozenset({"avx2"})) is None
+    if X86:
+        assert supported("bf16", frozenset({"avx512_bf16"})) is None
 
 
 def test_explicit_choice_is_kept_or_refused_with_a_reason():

@@ -52,6 +52,7 @@ class Segmenter:
         self._onnx_device = onnx_device
         self._graph_dir = graph_dir
         self._prompt_ids: dict[str, list[int]] = {}
+        self._heads: dict[tuple, Any] = {}  # the prompt's text before the image, in the LLM (_head)
 
     @property
     def image_size(self) -> int:
@@ -344,19 +345,37 @@ class Segmenter:
             gc.collect()
 
     def _prefix(self, encoded: EncodedImage, task: str, prefix_embeds):
-        """The LLM's key/value cache of the prompt before the question, kept with `encoded` (computed once)."""
+        """The LLM's key/value cache of the prompt before the question, kept with `encoded` (computed once): the
+        text before the image tokens (the system text, the same for every view) continued with the view's own
+        rows (image tokens and instruction)."""
         import torch
-        from transformers import DynamicCache
+
+        from segearth_engine.models.r1.prompt import IMAGE_ID
 
         key = (task, self.llm_precision, str(prefix_embeds.device), prefix_embeds.shape[1])
         if key not in encoded.llm_prefix:
-            positions = torch.arange(prefix_embeds.shape[1], device=prefix_embeds.device)[None]
-            out = self._llm_model().llm(inputs_embeds=prefix_embeds, position_ids=positions, cache=DynamicCache(),
+            head = self._prompt(task).index(IMAGE_ID)  # text tokens before the image: one row each
+            cache = copy.deepcopy(self._head(task, prefix_embeds[:, :head]))
+            positions = torch.arange(head, prefix_embeds.shape[1], device=prefix_embeds.device)[None]
+            out = self._llm_model().llm(inputs_embeds=prefix_embeds[:, head:], position_ids=positions, cache=cache,
                                         use_cache=True)
             llm = self.cfg.llm  # keys and values of every layer, as wide as the hidden size, in the compute dtype
             size = 2 * llm.num_hidden_layers * prefix_embeds.shape[1] * llm.hidden_size * prefix_embeds.element_size()
             encoded.llm_prefix[key] = (out.cache, size)
         return encoded.llm_prefix[key][0]
+
+    def _head(self, task: str, head_embeds):
+        """The LLM's key/value cache of the prompt's text before the image tokens, computed once per model: it
+        depends on no view, so later views' prefixes start after it."""
+        import torch
+        from transformers import DynamicCache
+
+        key = (tuple(self._prompt(task)[:head_embeds.shape[1]]), self.llm_precision, str(head_embeds.device))
+        if key not in self._heads:
+            positions = torch.arange(head_embeds.shape[1], device=head_embeds.device)[None]
+            self._heads[key] = self._llm_model().llm(inputs_embeds=head_embeds, position_ids=positions,
+                                                     cache=DynamicCache(), use_cache=True).cache
+        return self._heads[key]
 
     def pooled_descriptions(self, encoded: Sequence[EncodedImage], question: str, task: str = "reasoning"):
         """The LLM step for several images and one question in one forward pass -> [N, hidden].

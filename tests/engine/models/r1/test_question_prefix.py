@@ -47,9 +47,12 @@ def test_questions_reuse_the_prompt_prefix_and_match_one_pass(tiny_model_dir, im
         pooled = seg.pooled_description(encoded, question, "reasoning")
         reference = _one_pass(seg, encoded, question, "reasoning")
         torch.testing.assert_close(pooled, reference, rtol=1e-5, atol=1e-5)
-        question_rows = whole - next(iter(encoded.llm_prefix))[3]
-        # first question: prefix + its own rows; second: its own rows only (then the one-pass reference)
-        expected = [whole - question_rows, question_rows] if question == QUESTIONS[0] else [question_rows]
+        prefix_rows = next(iter(encoded.llm_prefix))[3]
+        head = _head_rows(seg, "reasoning")
+        # first question: the text before the image, the rest of the prefix, its own rows; second: its own rows only
+        # (then the one-pass reference)
+        own = whole - prefix_rows
+        expected = [head, prefix_rows - head, own] if question == QUESTIONS[0] else [own]
         assert lengths[before:before + len(expected)] == expected
     assert len(encoded.llm_prefix) == 1  # one prefix for the task, whatever the question
     ((state, size),) = encoded.llm_prefix.values()
@@ -57,6 +60,33 @@ def test_questions_reuse_the_prompt_prefix_and_match_one_pass(tiny_model_dir, im
     assert size == kept and encoded.nbytes == kept + sum(t.nbytes for t in encoded.tensors.values())
     seg.pooled_description(encoded, QUESTIONS[0], "referring")
     assert len(encoded.llm_prefix) == 2  # the instruction names the task: another prefix
+
+
+def _head_rows(seg, task: str) -> int:
+    from segearth_engine.models.r1.prompt import IMAGE_ID
+
+    return seg._prompt(task).index(IMAGE_ID)
+
+
+def test_the_text_before_the_image_runs_once_for_every_view(tiny_model_dir, image):
+    """The system text is the same for every view and task: a second view's prefix starts after it, and the
+    description equals one pass over the whole prompt."""
+    from segearth_engine.models.r1.segmenter import Segmenter
+
+    seg = Segmenter.from_pretrained(tiny_model_dir, backend="onnx", device="cpu", llm_precision="fp32")
+    first, second = seg.encode(image), seg.encode(np.ascontiguousarray(image[::-1]))
+    seg.prepare_question(first, "reasoning")
+    lengths = _llm_lengths(seg)
+    for encoded, task in ((second, "reasoning"), (second, "referring")):
+        before = len(lengths)
+        pooled = seg.pooled_description(encoded, QUESTIONS[1], task)
+        torch.testing.assert_close(pooled, _one_pass(seg, encoded, QUESTIONS[1], task), rtol=1e-5, atol=1e-5)
+        with torch.inference_mode():
+            whole = seg._llm_inputs(encoded, QUESTIONS[1], task)[0].shape[1]
+        prefix_rows = [key[3] for key in encoded.llm_prefix if key[0] == task][0]
+        head = _head_rows(seg, task)
+        assert head > 0 and lengths[before:before + 2] == [prefix_rows - head, whole - prefix_rows]
+    assert len(seg._heads) == 1  # both tasks' prompts share the text before the image
 
 
 def test_prepare_question_leaves_only_the_question_to_run(tiny_model_dir, image):
