@@ -132,7 +132,8 @@ def test_ctrl_c_is_honoured_during_a_remote_read(silent_server, tiny_model_dir, 
         waited = time.monotonic() - start
     finally:
         child.kill()
-    assert child.returncode == 130 and waited < 2.0, (waited, err)
+    # far below the 120 s the read would hang; not 2 s: a loaded machine (make test-matrix) winds down slower
+    assert child.returncode == 130 and waited < 20.0, (waited, err)
     assert "interrupted" in err and "Traceback" not in err
 
 
