@@ -27,12 +27,12 @@ unmount_all() {  # in reverse order, lazily when something still holds a mount
     done
     mounted=()
 }
-trap unmount_all EXIT INT TERM
+trap unmount_all EXIT
+trap 'exit 130' INT TERM  # through the EXIT trap
 
-bind() {  # bind SRC TARGET [ro]
-    mkdir -p "$2"
+bind() {  # bind SRC TARGET (a folder, or an existing file)
+    [ -e "$2" ] || mkdir -p "$2"
     mount --bind "$1" "$2"; mounted+=("$2")
-    [ "${3:-}" != ro ] || mount -o remount,bind,ro "$2"
 }
 
 mount_system() {  # mount_system ROOT
@@ -87,8 +87,7 @@ run() {  # run SUITE CMD...: the host's /tmp is shared (Xvfb display numbers and
     mount_system "$root"
     bind /tmp "$root/tmp"
     # this machine's trust store (it may hold a CA of its own that pip's HTTPS needs)
-    mount --bind /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
-    mounted+=("$root/etc/ssl/certs/ca-certificates.crt")
+    bind /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
     mkdir -p "$cache/wheels"; bind "$cache/wheels" "$root/var/cache/segearth-wheels"
     chroot "$root" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 \
         SEGEARTH_MATRIX_WHEELS=/var/cache/segearth-wheels PIP_DISABLE_PIP_VERSION_CHECK=1 "$@"
