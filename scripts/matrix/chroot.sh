@@ -90,7 +90,8 @@ run() {  # run SUITE CMD...: the host's /tmp is shared (Xvfb display numbers and
     bind /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
     mkdir -p "$cache/wheels"; bind "$cache/wheels" "$root/var/cache/segearth-wheels"
     chroot "$root" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 \
-        SEGEARTH_MATRIX_WHEELS=/var/cache/segearth-wheels PIP_DISABLE_PIP_VERSION_CHECK=1 "$@"
+        SEGEARTH_MATRIX_WHEELS=/var/cache/segearth-wheels PIP_DISABLE_PIP_VERSION_CHECK=1 \
+        ${SEGEARTH_MATRIX_TIMEOUT:+SEGEARTH_MATRIX_TIMEOUT="$SEGEARTH_MATRIX_TIMEOUT"} "$@"
 }
 
 case "${1:-}" in

@@ -44,7 +44,8 @@ from qgis.core import Qgis
 json.dump({"qgis": Qgis.QGIS_VERSION.split("-")[0], "python": sys.version.split()[0], "numpy": numpy.__version__,
            "gdal": gdal.__version__}, open(sys.argv[1], "w"))
 PY
-# a machine shared with other work can be several times slower than the defaults expect; the run is not a benchmark
+# a machine shared with other work can be several times slower than the defaults expect (the question, the desktop
+# smoke test: SEGEARTH_MATRIX_TIMEOUT seconds; a test: 600 more); the run is not a benchmark
 slow="${SEGEARTH_MATRIX_TIMEOUT:-1200}"
 rc=0
 echo "matrix: the zip-only user path (scripts/test_install.sh)"
