@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+PROGRESS = re.compile(r"([.FEsxX]+)(?:\s*\[\s*\d+%\])?")  # a line of pytest -q's progress
 COLUMNS = ("QGIS", "Python", "numpy", "GDAL", "torch", "onnxruntime", "install", "answer", "tests passed / failed "
            "/ skipped", "our warnings in QGIS's log")
 
@@ -22,12 +24,23 @@ def read_json(path: Path) -> dict:
         return {}
 
 
+def progress(log: Path) -> str:
+    """An unfinished run (stopped, killed): what pytest -q's progress lines had shown."""
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return "not run"
+    marks = "".join(match.group(1) for match in map(PROGRESS.fullmatch, lines) if match)
+    failed = marks.count("F") + marks.count("E")
+    return f"not finished: {marks.count('.')} / {failed} / {marks.count('s')} so far"
+
+
 def test_counts(junit: Path) -> str:
     """passed / failed / skipped from pytest's JUnit XML (errors count as failed)."""
     try:
         suites = ET.parse(junit).getroot().iter("testsuite")
     except (OSError, ET.ParseError):
-        return "no result"
+        return progress(junit.with_name("pytest.log"))
     total = failed = skipped = 0
     for suite in suites:
         total += int(suite.get("tests", 0))
