@@ -18,17 +18,21 @@ venv_setup() {  # the same venv layout as scripts/setup.sh, on this system's Pyt
         mkdir -p .venv/share && ln -s /usr/share/proj .venv/share/proj
     fi
     /usr/bin/python3 scripts/matrix/constraints.py .venv/matrix-constraints.txt >/dev/null || return 1
-    local stamp=.venv/.segearth-matrix want
-    want=$(cat requirements.txt .venv/matrix-constraints.txt engine/pyproject.toml | sha256sum | cut -d' ' -f1)
+    local stamp=.venv/.segearth-matrix want pip=(.venv/bin/python -m pip)
+    want=$(cat requirements.txt .venv/matrix-constraints.txt engine/pyproject.toml "$0" | sha256sum | cut -d' ' -f1)
     [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
-    local pins=(-c .venv/matrix-constraints.txt -r requirements.txt) pip=(.venv/bin/python -m pip)
+    local pins=(-c .venv/matrix-constraints.txt -r requirements.txt)
     if [ -n "${SEGEARTH_MATRIX_WHEELS:-}" ]; then  # pip's HTTP cache keeps nothing the index sends without cache
         "${pip[@]}" download -q -d "$SEGEARTH_MATRIX_WHEELS" "${pins[@]}" || return 1  # headers; a folder of wheels does
         "${pip[@]}" install -q --no-index --find-links "$SEGEARTH_MATRIX_WHEELS" "${pins[@]}" || return 1
     else
         "${pip[@]}" install -q "${pins[@]}" || return 1
     fi
-    "${pip[@]}" install -q --no-deps -e engine && echo "$want" > "$stamp"
+    "${pip[@]}" install -q --no-deps -e engine || return 1
+    # the desktop smoke test puts this venv on QGIS's path: what the plugin's installer keeps out of QGIS goes here too
+    # (PyPI's Linux torch pulls in triton, whose LLVM segfaults QGIS)
+    local never; never=$(/usr/bin/python3 -c 'from segearth_qgis.private_site import NEVER_IN_QGIS; print(*NEVER_IN_QGIS)')
+    "${pip[@]}" uninstall -q -y $never && echo "$want" > "$stamp"
 }
 
 if [ "$make_venv" = 1 ]; then
