@@ -6,7 +6,8 @@ TINY := $(MODELS)/tiny-random
 SAMPLE := tests/data/rgbn.tif
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup test test-engine test-numpy2 test-plugin test-install smoke lint run demo bench package wheelhouse deploy i18n clean
+.PHONY: setup test test-engine test-numpy2 test-plugin test-install test-matrix smoke lint run demo bench package wheelhouse \
+	deploy i18n clean
 
 setup:
 	bash scripts/setup.sh
@@ -29,6 +30,11 @@ test-plugin: setup i18n
 # a new user's path, end to end: fresh profile, only the zip, the install button, restart, a question (minutes)
 test-install: setup i18n
 	bash scripts/test_install.sh
+
+# the same on the QGIS versions users run: this machine's 3.22, Debian 13's 3.40 and unstable's 3.44 in cached
+# debootstrap chroots (root; long, GBs the first time); prints one row per QGIS, writes artifacts/test-matrix.md
+test-matrix: setup i18n
+	bash scripts/test_matrix.sh
 
 lint: setup
 	$(PY) -m ruff check engine segearth_qgis tests benchmarks scripts

@@ -7,6 +7,7 @@ Everything happens from QTimer callbacks so the QGIS event loop keeps running (t
 
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -23,7 +24,17 @@ MODEL = os.environ.get("SEGEARTH_SMOKE_MODEL", "")
 QUESTION = os.environ.get("SEGEARTH_SMOKE_QUESTION", "where could a small plane land?")
 DEADLINE = time.monotonic() + float(os.environ.get("SEGEARTH_SMOKE_TIMEOUT", "240"))
 PLUGIN_DEADLINE = time.monotonic() + 90  # QGIS restores plugins a few seconds after start; 90 s is plenty
-state = {"report": {"started": time.time(), "steps": []}, "task": None, "timer": None}
+state = {"report": {"started": time.time(), "steps": [], "log_warnings": []}, "task": None, "timer": None}
+OURS = re.compile(r"^warning:(\S*(?:segearth_qgis|segearth_engine)\S*?):(\d+): (\w+):")  # QGIS's showwarning text
+
+
+def log_message(message, tag, level):
+    """QGIS's message log from the question on; a Python warning raised in our code is one of ours."""
+    if level >= Qgis.Warning:
+        ours = OURS.match(message) if tag == "Python warning" else None
+        where = f"{ours.group(3)} {Path(ours.group(1)).name}:{ours.group(2)}" if ours else None
+        state["report"]["log_warnings"].append({"tag": tag, "level": int(level), "message": message[:2000],
+                                                 "ours": where})
 
 
 def step(name):
@@ -110,6 +121,7 @@ def finish(ok):
     report = state["report"]
     report["ok"] = bool(ok)
     report["versions"] = versions()
+    report["our_warnings"] = [entry["ours"] for entry in report["log_warnings"] if entry["ours"]]
     report["geo_probe"] = geo_probe()
     report["elapsed_s"] = round(time.time() - report["started"], 1)
     try:
@@ -155,6 +167,7 @@ def start():
         plugin.dock.question.setPlainText(QUESTION)
         plugin.dock.model_panel.set_model_dir(MODEL)
         report["model_status"] = plugin.dock.model_panel.status.text()
+        QgsApplication.messageLog().messageReceived.connect(log_message)  # from the question on
         task = plugin.run_request(plugin.dock.build_request())
         if task is None:
             bar = iface.messageBar().currentItem()

@@ -8,13 +8,15 @@
 #   3. QGIS restarted on that profile: a question asked through the dock with the tiny random test model; the result
 #      vector layer is checked (scripts/qgis_smoke_startup.py).
 # Writes artifacts/test_install.json with durations and the installed size. Exit 0 only when all of it worked.
-# Env: SEGEARTH_ARTIFACTS, SEGEARTH_INSTALL_TIMEOUT (default 1500 s), KEEP_INSTALL_DIR=1 keeps the temp dir,
+# Env: SEGEARTH_ARTIFACTS, SEGEARTH_INSTALL_TIMEOUT (default 1500 s), SEGEARTH_QUESTION_TIMEOUT (default 360 s: the
+#      first question exports the model's graphs too), KEEP_INSTALL_DIR=1 keeps the temp dir,
 #      SEGEARTH_WHEELHOUSE=DIR installs offline from that folder of wheels (make wheelhouse) instead of the indexes.
 set -uo pipefail
 here="$(cd "${BASH_SOURCE[0]%/*}" && pwd)"
 root="$(cd "$here/.." && pwd)"
 artifacts="$(mkdir -p "${SEGEARTH_ARTIFACTS:-$root/artifacts}" && cd "${SEGEARTH_ARTIFACTS:-$root/artifacts}" && pwd)"
 limit="${SEGEARTH_INSTALL_TIMEOUT:-1500}"
+question_limit="${SEGEARTH_QUESTION_TIMEOUT:-360}"
 raster="$root/tests/data/rgbn.tif"
 for tool in qgis xvfb-run timeout unzip; do
     command -v "$tool" >/dev/null || { echo "test_install: $tool not found" >&2; exit 2; }
@@ -59,9 +61,9 @@ size=$(du -sb "$deps" 2>/dev/null | cut -f1)
 
 echo "test_install: QGIS 2/2 restarted on that profile: a question through the dock with the tiny model"
 t2=$(date +%s)
-run_qgis "$here/qgis_smoke_startup.py" "$work/qgis_question.log" 420 SEGEARTH_SMOKE_RASTER="$raster" \
-    SEGEARTH_SMOKE_MODEL="$work/tiny-model" SEGEARTH_SMOKE_REPORT="$work/question.json" \
-    SEGEARTH_ARTIFACTS="$artifacts" SEGEARTH_SMOKE_TIMEOUT=360
+run_qgis "$here/qgis_smoke_startup.py" "$work/qgis_question.log" "$((question_limit + 60))" \
+    SEGEARTH_SMOKE_RASTER="$raster" SEGEARTH_SMOKE_MODEL="$work/tiny-model" SEGEARTH_SMOKE_REPORT="$work/question.json" \
+    SEGEARTH_ARTIFACTS="$artifacts" SEGEARTH_SMOKE_TIMEOUT="$question_limit"
 question_wall=$(( $(date +%s) - t2 ))
 cp "$work/qgis_question.log" "$artifacts/test_install_qgis2.log" 2>/dev/null
 [ -f "$work/question.json" ] && cp "$work/question.json" "$artifacts/test_install_step2.json"
@@ -83,6 +85,7 @@ summary = {
     "question_ok": question.get("ok"), "result_layer": question.get("result_layer"),
     "feature_count": question.get("feature_count"), "fields": question.get("fields"), "device": question.get("device"),
     "torch": versions.get("torch"), "onnxruntime": versions.get("onnxruntime"), "qtpy": versions.get("qtpy"),
+    "our_warnings": question.get("our_warnings"), "log_warnings": question.get("log_warnings"),
     "sys_path_has_venv": versions.get("sys_path_has_venv"), "error": install.get("error") or question.get("error"),
 }
 Path(sys.argv[3]).write_text(json.dumps(summary, indent=2))

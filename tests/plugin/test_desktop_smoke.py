@@ -18,12 +18,13 @@ REPO = Path(__file__).resolve().parents[2]
 def test_desktop_smoke(engine_available, tiny_model):
     artifacts = Path(os.environ.get("SEGEARTH_ARTIFACTS", REPO / "artifacts"))
     report = artifacts / "desktop_smoke.json"  # kept with the screenshot as a test artefact
+    limit = int(os.environ.get("SEGEARTH_SMOKE_TIMEOUT", "480"))  # make test-matrix gives a loaded machine more
     env = dict(os.environ, SEGEARTH_TINY_MODEL=str(tiny_model), SEGEARTH_ARTIFACTS=str(artifacts),
-               SEGEARTH_SMOKE_REPORT=str(report), SEGEARTH_SMOKE_TIMEOUT="480")
+               SEGEARTH_SMOKE_REPORT=str(report), SEGEARTH_SMOKE_TIMEOUT=str(limit))
     env.pop("QT_QPA_PLATFORM", None)
     done = subprocess.run(["bash", str(REPO / "scripts" / "desktop_smoke.sh"), str(REPO / "tests" / "data" /
                                                                                   "rgbn.tif")],
-                          capture_output=True, text=True, env=env, timeout=600, check=False)
+                          capture_output=True, text=True, env=env, timeout=limit + 120, check=False)
     assert report.is_file(), f"no report (rc {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     data = json.loads(report.read_text())
     assert data["ok"], data.get("error")
