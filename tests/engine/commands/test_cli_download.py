@@ -61,9 +61,10 @@ def start_slow(hub, dest: Path) -> subprocess.Popen:
     hub.faults.rate_bps = 3_000_000
     child = subprocess.Popen(segearth(hub, dest), env=cli_env(hub), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while partial_bytes(dest) < 2_000_000 and time.monotonic() < deadline:
+    deadline = time.monotonic() + 180  # the CLI's start (imports) alone can take a minute on a loaded machine
+    while partial_bytes(dest) < 2_000_000 and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
+    assert partial_bytes(dest) >= 2_000_000, "the download never got going"
     return child
 
 
