@@ -115,14 +115,17 @@ class FirstLoadStage:
                 view.cancelling()
 
     def end(self, task) -> None:
-        """A load ended: the end of the export stage, or of the load that follows a verified download."""
-        if self.panel is None or task.model_dir != self.panel.model_dir():
+        """A load ended: the end of the export stage, or of the load that follows a verified download. The stage
+        ends with its load even when the folder changed meanwhile (its task object is deleted after this)."""
+        if self.panel is None:
             return
         if task is self.task:
             self.timer.stop()
             self.task = None
             self.panel.progress.finish()
         elif self.guide.state != "verified":
+            return
+        if task.model_dir != self.panel.model_dir():  # a load of an earlier folder: nothing to say about it
             return
         if task.error:
             self.guide.show_note(tr("The model could not be prepared"), task.error)

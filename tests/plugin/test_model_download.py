@@ -249,3 +249,17 @@ def test_after_a_restart_the_guide_offers_to_resume(settings, hub, tmp_path, qgi
         assert guide.download.text().startswith("Resume download (") and guide.download.text().endswith(" left)")
     finally:
         instance.unload()
+
+
+def test_the_export_stage_ends_with_its_load_when_the_folder_changes(fresh_plugin, release_dir, tmp_path, spin):
+    """The stage's poll kept running on the ended load's deleted task (an error in a timer slot, every tick) when
+    the folder had changed before the load ended."""
+    import shutil
+
+    panel, stage = fresh_plugin.dock.model_panel, fresh_plugin.first_load
+    panel.set_model_dir(str(shutil.copytree(release_dir, tmp_path / "fresh")))  # no graphs yet: its load exports
+    wait_until(spin, lambda: stage.task is not None, 120)
+    panel.set_model_dir(str(tmp_path / "gone"))
+    wait_until(spin, lambda: not fresh_plugin.preloader.tasks, 300)
+    spin(lambda: False, 1.5)  # a few of the stage's ticks
+    assert stage.task is None and not stage.timer.isActive() and panel.progress.isHidden()
