@@ -12,6 +12,7 @@ from pathlib import Path
 
 from segearth_engine.weights.resumable import partial_bytes
 from tests.conftest import TINY_REPO
+from tests.engine.commands.terminal import sigint_as_in_a_terminal
 
 ENGINE = str(Path(__file__).resolve().parents[3] / "engine")
 
@@ -58,9 +59,9 @@ def test_proxy_from_the_environment_and_progress_on_stderr(local_hub, tmp_path):
 
 
 def start_slow(hub, dest: Path) -> subprocess.Popen:
-    hub.faults.rate_bps = 1_000_000  # the 22 MB file takes 20 s: time to act on it on a loaded machine
+    hub.faults.rate_bps = 3_000_000
     child = subprocess.Popen(segearth(hub, dest), env=cli_env(hub), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+                             stderr=subprocess.PIPE, text=True, preexec_fn=sigint_as_in_a_terminal)
     deadline = time.monotonic() + 180  # the CLI's start (imports) alone can take a minute on a loaded machine
     while partial_bytes(dest) < 2_000_000 and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -18,6 +18,7 @@ import pytest
 
 from segearth_engine.cli import EXIT_INPUT, EXIT_LIMIT, EXIT_MODEL, main
 from tests.conftest import DATA
+from tests.engine.commands.terminal import sigint_as_in_a_terminal
 
 ENGINE = str(Path(__file__).resolve().parents[3] / "engine")
 
@@ -111,7 +112,8 @@ def _segearth(url, model, out, env_extra):
     env = {**os.environ, "PYTHONPATH": ENGINE + os.pathsep + os.environ.get("PYTHONPATH", ""), **env_extra}
     return subprocess.Popen([sys.executable, "-m", "segearth_engine.cli", "segment", url, "--question", "q",
                              "--model", str(model), "--out", str(out), "--quiet"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=sigint_as_in_a_terminal)
 
 
 def test_never_answering_server_times_out_cleanly(silent_server, tiny_model_dir, tmp_path):
@@ -130,8 +132,7 @@ def test_silent_server_fails_the_whole_open_within_a_minute_by_default(silent_se
     Timed from the first connection: the start before it (imports) is not the open and is slow on a loaded machine."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("GDAL_HTTP_")}
     child = subprocess.Popen([sys.executable, "-m", "segearth_engine.cli", "segment", silent_server.url, "--question",
-                              "q",
-                              "--model", str(tiny_model_dir), "--out", str(tmp_path / "a.gpkg"), "--quiet"],
+                              "q", "--model", str(tiny_model_dir), "--out", str(tmp_path / "a.gpkg"), "--quiet"],
                              env={**env, "PYTHONPATH": ENGINE + os.pathsep + env.get("PYTHONPATH", "")},
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
