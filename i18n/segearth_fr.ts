@@ -858,6 +858,8 @@ réponse {answer:.0f} m², référence {reference:.0f} m², recouvrement {overla
     <message>
         <source>{} × {} pixels ({:.1f} gigapixels)</source>
         <translation>{} × {} pixels ({:.1f} gigapixels)</translation>
+    </message>
+    <message>
         <source>SegEarth: downloading {}</source>
         <translation>SegEarth : téléchargement de {}</translation>
     </message>

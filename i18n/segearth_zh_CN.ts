@@ -858,6 +858,8 @@ answer {answer:.0f} m², reference {reference:.0f} m², overlap {overlap:.0f} m�
     <message>
         <source>{} × {} pixels ({:.1f} gigapixels)</source>
         <translation>{} × {} 像素（{:.1f} 千兆像素）</translation>
+    </message>
+    <message>
         <source>SegEarth: downloading {}</source>
         <translation>SegEarth：正在下载 {}</translation>
     </message>
