@@ -19,8 +19,7 @@ def loads(monkeypatch):
 
     from segearth_engine.models.r1.segmenter import Segmenter
     from segearth_qgis.model.model_loader import ModelLoadTask
-
-    from .conftest import process_events_until
+    from tests.plugin.conftest import process_events_until
 
     manager = QgsApplication.taskManager()
     assert process_events_until(lambda: not any(isinstance(t, ModelLoadTask) for t in manager.activeTasks()), 600)
