@@ -141,6 +141,31 @@ def upward_imports(graph: dict[str, set[str]], layers: tuple[frozenset[str], ...
     return out
 
 
+class Rooms:
+    """A package's rooms (its sub-packages and top-level modules; the package itself is "__init__") and their order:
+    `layers` lowest first; modules of an `exempt` room are not checked for upward imports."""
+
+    def __init__(self, package: str, root: Path, layers: tuple[frozenset[str], ...],
+                 exempt: frozenset[str] = frozenset()) -> None:
+        self.package, self.root, self.layers, self.exempt = package, root, layers, exempt
+
+    def module_graph(self, root: Path | None = None) -> dict[str, set[str]]:
+        """module -> the package's modules it imports (only names that are modules or packages of the tree)."""
+        return module_graph(root or self.root, self.package)
+
+    @staticmethod
+    def room(module: str) -> str:
+        parts = module.split(".")
+        return parts[1] if len(parts) > 1 else "__init__"
+
+    def room_graph(self, graph: dict[str, set[str]]) -> dict[str, set[str]]:
+        return room_graph(graph, self.room)
+
+    def upward_imports(self, graph: dict[str, set[str]]) -> list[str]:
+        """`a -> b` for every import from a lower layer to a higher one (or from/to a room with no layer)."""
+        return upward_imports(graph, self.layers, self.room, self.exempt)
+
+
 def long_functions(paths: list[Path], limit: int = 60) -> list[str]:
     """`file:line name (n lines)` for every function or method longer than `limit` lines (decorators excluded)."""
     out = []

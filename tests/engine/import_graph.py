@@ -31,23 +31,8 @@ LAYERS: tuple[frozenset[str], ...] = (
 )
 
 
-def module_graph(root: Path = ENGINE_DIR) -> dict[str, set[str]]:
-    """module -> engine modules it imports (only names that are modules or packages of the tree)."""
-    return walker.module_graph(root, PACKAGE)
-
-
-def room(module: str) -> str:
-    parts = module.split(".")
-    return parts[1] if len(parts) > 1 else "__init__"
-
-
-def room_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
-    return walker.room_graph(graph, room)
-
-
-def upward_imports(graph: dict[str, set[str]]) -> list[str]:
-    """`a -> b` for every import from a lower layer to a higher one (or from/to a room with no layer)."""
-    return walker.upward_imports(graph, LAYERS, room, exempt=frozenset({"__init__"}))
+ROOMS = walker.Rooms(PACKAGE, ENGINE_DIR, LAYERS, exempt=frozenset({"__init__"}))
+module_graph, room, room_graph, upward_imports = ROOMS.module_graph, ROOMS.room, ROOMS.room_graph, ROOMS.upward_imports
 
 
 def main(argv: list[str]) -> None:

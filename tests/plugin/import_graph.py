@@ -33,23 +33,9 @@ ROOMS: tuple[frozenset[str], ...] = (
 )
 
 
-def module_graph(root: Path = PLUGIN_DIR) -> dict[str, set[str]]:
-    """module -> plugin modules it imports (only names that are modules or packages of the tree)."""
-    return walker.module_graph(root, PACKAGE)
-
-
-def room(module: str) -> str:
-    parts = module.split(".")
-    return parts[1] if len(parts) > 1 else "__init__"
-
-
-def room_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
-    return walker.room_graph(graph, room)
-
-
-def upward_imports(graph: dict[str, set[str]]) -> list[str]:
-    """`a -> b` for every import from a lower layer to a higher one (or from/to a room with no layer)."""
-    return walker.upward_imports(graph, ROOMS, room)
+_ROOMS = walker.Rooms(PACKAGE, PLUGIN_DIR, ROOMS)
+module_graph, room, room_graph, upward_imports = (_ROOMS.module_graph, _ROOMS.room, _ROOMS.room_graph,
+                                                  _ROOMS.upward_imports)
 
 
 def rooms_below(name: str) -> list[str]:
