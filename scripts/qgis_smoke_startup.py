@@ -30,7 +30,7 @@ OURS = re.compile(r"^warning:(\S*(?:segearth_qgis|segearth_engine)\S*?):(\d+): (
 
 def log_message(message, tag, level):
     """QGIS's message log from the question on; a Python warning raised in our code is one of ours."""
-    if level >= Qgis.Warning:
+    if level >= Qgis.MessageLevel.Warning:
         ours = OURS.match(message) if tag == "Python warning" else None
         where = f"{ours.group(3)} {Path(ours.group(1)).name}:{ours.group(2)}" if ours else None
         state["report"]["log_warnings"].append({"tag": tag, "level": int(level), "message": message[:2000],

@@ -23,7 +23,7 @@ def _failure(algorithm_id: str, parameters: dict, feedback=None) -> str:
 def test_segment_on_a_full_disk_fails_saying_so_and_leaves_no_broken_file(provider, engine_available, rgbn_layer,
                                                                           tiny_model, small_disk):
     """It returned its OUTPUT as a success, and the GeoPackage left there was unreadable."""
-    import processing
+    from qgis import processing
 
     target = small_disk / "answer.gpkg"
     with pytest.raises(QgsProcessingException) as caught:
@@ -88,7 +88,7 @@ def test_a_reference_filter_matching_nothing_warns_that_the_scores_compare_with_
         layer.dataProvider().addFeatures([feature])
         project.addMapLayer(layer)
         layers.append(layer)
-    import processing
+    from qgis import processing
 
     feedback = RecordingFeedback()
     result = processing.run("segearth:scoreagainstreference", {

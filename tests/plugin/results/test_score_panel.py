@@ -79,7 +79,7 @@ def test_a_reference_filter_that_keeps_nothing_is_warned_about(plugin, rgbn_laye
     wait_task(ask(plugin, rgbn_layer, tiny_model, "open flat ground"), 600)
     answer = plugin.last_result_layer
     reference = _reference_over(run_extent(answer), answer.crs())
-    reference.dataProvider().addAttributes([QgsField("class", QVariant.String)])
+    reference.dataProvider().addAttributes([QgsField("class", QVariant.Type.String)])  # noqa: QGS402 - QGIS 3.22 takes QVariant
     reference.updateFields()
     reference.setSubsetString("\"class\" = 'roof'")  # the layer's own filter (Filter… in its context menu)
     plugin.score_panel.reference_combo.setLayer(reference)
