@@ -188,13 +188,9 @@ class SegEarthPlugin:
         self.dock.setVisible(bool(checked))
 
     def refresh_dependencies(self) -> tuple[str, ...]:
-        from .packages.dependencies import check_dependencies
+        from .packages.dependencies import show_missing
 
-        missing = check_dependencies().missing
-        self.dock.model_panel.set_missing(missing)
-        if not missing:
-            self.dock.model_panel.refresh()
-        return missing
+        return show_missing(self.dock.model_panel)
 
     def _show_device(self, _info=None) -> None:
         if self.preloader is not None:

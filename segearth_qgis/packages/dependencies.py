@@ -96,6 +96,15 @@ def check_dependencies() -> DependencyStatus:
     return DependencyStatus(tuple(missing))
 
 
+def show_missing(panel) -> tuple[str, ...]:
+    """Probe again and show the outcome in the dock's model panel (Install… when something is missing); the names."""
+    missing = check_dependencies().missing
+    panel.set_missing(missing)
+    if not missing:
+        panel.refresh()
+    return missing
+
+
 def is_debian_like() -> bool:
     return Path("/etc/debian_version").is_file()
 

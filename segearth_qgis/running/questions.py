@@ -29,8 +29,8 @@ class QuestionRunner:
             self.plugin.dock.set_stage(text)
         self.plugin.message(text, level)
 
-    def _checked(self, request: PluginRequest):
-        """(raster source, model info) when `request` can run now, else None with the reason shown."""
+    def _checked(self, request: PluginRequest) -> tuple | None:
+        """(layer, raster source, model info) when `request` can run now, else None (refuse() said why)."""
         if self.task is not None:
             return self.refuse(tr("A question is already running; cancel it first"), "warning")
         layer = QgsProject.instance().mapLayer(request.layer_id)
