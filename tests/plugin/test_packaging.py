@@ -171,7 +171,7 @@ def test_zip_is_self_contained_and_loads_in_qgis(tmp_path, qgis_iface):
         spec.loader.exec_module(module)
         plugin = module.classFactory(qgis_iface)
         assert type(plugin).__name__ == "SegEarthPlugin"
-        paths = sys.modules["segearth_qgis_from_zip.paths"]
+        paths = sys.modules["segearth_qgis_from_zip.common.paths"]
         assert paths.plugin_root() == folder  # not the source tree
         assert paths.read_metadata()["version"] == "0.1.0"
         plugin.initGui()

@@ -21,6 +21,7 @@ def test_qt_only_widgets_build_and_work_under_pyqt6(tmp_path):
     env.update(PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen", QT_API="pyqt6",
                SEGEARTH_SHOT_DIR=os.environ.get("SEGEARTH_SHOT_DIR", str(tmp_path / "shots")))
     done = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+                           "--confcutdir", str(CHECKS.parent),  # no QGIS there: the suite's conftests stay out
                            "--basetemp", str(tmp_path / "run"), str(CHECKS)],
                           capture_output=True, text=True, timeout=900, check=False, cwd=REPO, env=env)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
