@@ -127,10 +127,10 @@ def _cpu_description() -> str:
     from segearth_engine.runtime.llm_precision import cpu_flags, int8_engine, native_bf16
     from segearth_engine.runtime.onnx_runtime import physical_cores
 
-    from .bench_model import _cpu_name
+    from .common import cpu_name
 
     bf16 = native_bf16()
-    return (f"{_cpu_name()}, {physical_cores()} physical cores ({os.cpu_count()} logical); native bf16: "
+    return (f"{cpu_name()}, {physical_cores()} physical cores ({os.cpu_count()} logical); native bf16: "
             f"{bf16 or 'no'}; int8 engine: {int8_engine() or 'none'}; VNNI: {'avx512_vnni' in cpu_flags()}")
 
 

@@ -8,7 +8,6 @@ widths: it takes minutes on 2 cores and ~8 GB of RAM.
 from __future__ import annotations
 
 import os
-import platform
 import resource
 import statistics
 import tempfile
@@ -16,6 +15,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from .common import cpu_name
 
 
 def _median_time(fn, repeat: int = 3) -> float:
@@ -26,16 +27,6 @@ def _median_time(fn, repeat: int = 3) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-def _cpu_name() -> str:
-    try:
-        for line in open("/proc/cpuinfo", encoding="ascii", errors="replace"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def bench_stages(model_dir: Path, label: str, repeat: int = 3) -> None:
@@ -53,7 +44,7 @@ def bench_stages(model_dir: Path, label: str, repeat: int = 3) -> None:
         llm = _median_time(lambda s=seg, e=encoded: s.pooled_description(e, question), repeat)
         seg_t = _median_time(lambda s=seg, e=encoded: s.segment(e, question), repeat)
         rows.append((name, enc, llm, seg_t - llm, enc + seg_t, seg_t))
-    print(f"{label}: 1000x700 image, {_cpu_name()}, {os.cpu_count()} logical cores; device: {onnx_seg.device}")
+    print(f"{label}: 1000x700 image, {cpu_name()}, {os.cpu_count()} logical cores; device: {onnx_seg.device}")
     print(f"{'backend':<12} {'encoder s':>10} {'LLM s':>8} {'decoder s':>10} {'cold s':>8} {'warm s':>8}")
     for name, enc, llm, dec, cold, warm in rows:
         print(f"{name:<12} {enc:>10.3f} {llm:>8.3f} {dec:>10.3f} {cold:>8.3f} {warm:>8.3f}")
@@ -71,7 +62,7 @@ def main() -> None:
     if os.environ.get("SEGEARTH_BENCH_FULL") == "1":
         from segearth_engine.models.r1.config import SegEarthConfig
 
-        from .bench_cpu import FULL_MODEL
+        from .common import FULL_MODEL
 
         folder = FULL_MODEL  # generated once, git-ignored, shared with the CPU section
         if not (folder / "model.safetensors").is_file():

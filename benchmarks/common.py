@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -17,6 +18,17 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL_MODEL = ROOT / "models" / "full-random-seed0"
+
+
+def cpu_name() -> str:
+    """The CPU's model name, printed beside every CPU figure."""
+    try:
+        for line in open("/proc/cpuinfo", encoding="ascii", errors="replace"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def full_model() -> Path:

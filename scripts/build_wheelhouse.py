@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from segearth_qgis.installer import make_plan  # noqa: E402
+from segearth_qgis.packages.installer import make_plan  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

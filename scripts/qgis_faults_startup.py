@@ -131,7 +131,7 @@ def full_disk_start():
 def full_disk_export():
     from shapely.geometry import box
 
-    from segearth_qgis.layers import add_result_layer, build_result_layer
+    from segearth_qgis.results.layers import add_result_layer, build_result_layer
 
     target = DISK / "answer.gpkg"
     crs = plugin().last_result_layer.crs()

@@ -88,7 +88,7 @@ def poll():
             return
         report = state["report"]
         report["install_s"] = round(time.monotonic() - state["t0"], 1)
-        from segearth_qgis.dependencies import private_site_dir  # noqa: F401 - the plugin's own module, loaded
+        from segearth_qgis.packages.dependencies import private_site_dir  # noqa: F401 - the plugin's own module, loaded
         iface.messageBar()  # the outcome was also pushed there
         finish(dialog.state == "done")
     except Exception:  # noqa: BLE001

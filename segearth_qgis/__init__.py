@@ -33,13 +33,13 @@ def classFactory(iface):  # noqa: N802 - name fixed by QGIS
     """Entry point QGIS calls with its QgisInterface."""
     _select_qt_api()
     _add_vendored_engine()
-    from .dependencies import add_private_site_dir
+    from .packages.dependencies import add_private_site_dir
 
     add_private_site_dir()
     try:
         from .plugin import SegEarthPlugin
     except ImportError as exc:  # qtpy missing: a set-up dock instead of a crash
-        from .fallback import FallbackPlugin
+        from .packages.fallback import FallbackPlugin
 
         return FallbackPlugin(iface, exc)
     return SegEarthPlugin(iface)

@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from segearth_qgis.pip_plan import PROTECTED, constraints_text, normalise  # noqa: E402
-from segearth_qgis.private_site import system_distributions  # noqa: E402
+from segearth_qgis.packages.pip_plan import PROTECTED, constraints_text, normalise  # noqa: E402
+from segearth_qgis.packages.private_site import system_distributions  # noqa: E402
 
 
 def repository_pins(text: str) -> list[str]:

@@ -31,7 +31,7 @@ venv_setup() {  # the same venv layout as scripts/setup.sh, on this system's Pyt
     "${pip[@]}" install -q --no-deps -e engine || return 1
     # the desktop smoke test puts this venv on QGIS's path: what the plugin's installer keeps out of QGIS goes here too
     # (PyPI's Linux torch pulls in triton, whose LLVM segfaults QGIS)
-    local never; never=$(/usr/bin/python3 -c 'from segearth_qgis.private_site import NEVER_IN_QGIS; print(*NEVER_IN_QGIS)')
+    local never; never=$(/usr/bin/python3 -c 'from segearth_qgis.packages.private_site import NEVER_IN_QGIS; print(*NEVER_IN_QGIS)')
     "${pip[@]}" uninstall -q -y $never && echo "$want" > "$stamp"
 }
 

@@ -1,15 +1,19 @@
 """The engine's import graph from its source (ast, nothing imported): module -> modules, rooms, cycles, layers.
 
 Run as `python -m tests.engine.import_graph [ENGINE_PACKAGE_DIR]` to print the room graph and any cycle (used to draw
-the graph before and after a reorganisation); tests/engine/test_import_layers.py asserts on it.
+the graph before and after a reorganisation); tests/engine/test_import_layers.py asserts on it. The walker is shared
+with the plugin's rules (tests/import_graph.py).
 """
 
 from __future__ import annotations
 
-import ast
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+
+from tests import import_graph as walker
+from tests.import_graph import cycles
+
+__all__ = ["ENGINE_DIR", "LAYERS", "cycles", "module_graph", "room", "room_graph", "upward_imports"]
 
 PACKAGE = "segearth_engine"
 ENGINE_DIR = Path(__file__).resolve().parents[2] / "engine" / PACKAGE
@@ -27,105 +31,8 @@ LAYERS: tuple[frozenset[str], ...] = (
 )
 
 
-def module_name(path: Path, root: Path) -> str:
-    parts = [PACKAGE, *path.relative_to(root).with_suffix("").parts]
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def imports_of(path: Path, name: str, is_package: bool) -> Iterator[str]:
-    """Every engine module `path` imports, at module level or inside functions (lazy imports count too)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names if alias.name.split(".")[0] == PACKAGE)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:  # relative: resolve against the importing module's package
-                base = name.split(".") if is_package else name.split(".")[:-1]
-                base = base[: len(base) - (node.level - 1)]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module or ""
-            if target.split(".")[0] != PACKAGE:
-                continue
-            yield target
-            for alias in node.names:  # `from pkg import module`
-                yield f"{target}.{alias.name}"
-
-
-def module_graph(root: Path = ENGINE_DIR) -> dict[str, set[str]]:
-    """module -> engine modules it imports (only names that are modules or packages of the tree)."""
-    files = {module_name(p, root): p for p in root.rglob("*.py")}
-    graph: dict[str, set[str]] = {}
-    for name, path in files.items():
-        found = {t for t in imports_of(path, name, path.name == "__init__.py") if t in files}
-        graph[name] = found - {name}
-    return graph
-
-
-def room(module: str) -> str:
-    parts = module.split(".")
-    return parts[1] if len(parts) > 1 else "__init__"
-
-
-def layer_of(room_name: str) -> int | None:
-    return next((i for i, rooms in enumerate(LAYERS) if room_name in rooms), None)
-
-
-def room_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
-    rooms: dict[str, set[str]] = {}
-    for module, targets in graph.items():
-        rooms.setdefault(room(module), set()).update(room(t) for t in targets if room(t) != room(module))
-    return rooms
-
-
-def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components with more than one node (Tarjan), each sorted."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for target in sorted(graph.get(node, ())):
-            if target not in index:
-                visit(target)
-                low[node] = min(low[node], low[target])
-            elif target in on_stack:
-                low[node] = min(low[node], index[target])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == node:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return found
-
-
-def upward_imports(graph: dict[str, set[str]]) -> list[str]:
-    """`a -> b` for every import from a lower layer to a higher one (or from/to a room with no layer)."""
-    out = []
-    for module, targets in sorted(graph.items()):
-        here = layer_of(room(module))
-        for target in sorted(targets):
-            there = layer_of(room(target))
-            if room(module) == "__init__" or room(target) == room(module):
-                continue
-            if here is None or there is None or there > here:
-                out.append(f"{module} -> {target}")
-    return out
+ROOMS = walker.Rooms(PACKAGE, ENGINE_DIR, LAYERS, exempt=frozenset({"__init__"}))
+module_graph, room, room_graph, upward_imports = ROOMS.module_graph, ROOMS.room, ROOMS.room_graph, ROOMS.upward_imports
 
 
 def main(argv: list[str]) -> None:

@@ -58,7 +58,6 @@ def project(qgis_new_project):
 @pytest.fixture()
 def plugin(qgis_iface, project):
     from segearth_qgis import classFactory
-
     instance = classFactory(qgis_iface)
     instance.initGui()
     yield instance
@@ -236,7 +235,7 @@ def provider(qgis_processing):
     """The SegEarth Processing provider, registered for one test."""
     from qgis.core import QgsApplication
 
-    from segearth_qgis.processing_provider import SegEarthProvider
+    from segearth_qgis.processing.provider import SegEarthProvider
 
     registry = QgsApplication.processingRegistry()
     provider = SegEarthProvider()

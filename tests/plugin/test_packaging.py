@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def ui_strings() -> set[str]:
     found = {"SegEarth results"}
-    for path in (REPO / "segearth_qgis").glob("*.py"):
+    for path in (REPO / "segearth_qgis").rglob("*.py"):  # every room
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("tr", "_tr") and node.args \
                     and isinstance(node.args[0], ast.Constant):
@@ -71,8 +71,11 @@ def test_package_zip_layout(tmp_path):
     names = set(archive.namelist())
     for required in ("segearth_qgis/__init__.py", "segearth_qgis/metadata.txt", "segearth_qgis/resources/icon.svg",
                      "segearth_qgis/resources/select_extent.svg", "segearth_qgis/resources/visible_extent.svg",
-                     "segearth_qgis/plugin.py", "segearth_qgis/processing_provider.py"):
+                     "segearth_qgis/plugin.py", "segearth_qgis/processing/provider.py"):
         assert required in names, required
+    plugin = REPO / "segearth_qgis"
+    modules = {f"segearth_qgis/{p.relative_to(plugin).as_posix()}" for p in plugin.rglob("*.py")}
+    assert modules <= names, modules - names  # every room's modules, with its __init__
     assert not any("__pycache__" in n or n.endswith(".ts") for n in names)
     # the engine ships inside the zip (pure Python, with its own Apache-2.0 licence); the plugin is GPL-2.0-or-later
     assert {"segearth_qgis/_vendor/segearth_engine/__init__.py", "segearth_qgis/_vendor/segearth_engine/api.py",
@@ -107,7 +110,7 @@ def test_deploy_enables_plugin_and_clears_watchdog(tmp_path):
 
 
 def test_translator_loads_french(qgis_app):
-    from segearth_qgis.translation import install_translator, remove_translator, tr
+    from segearth_qgis.common.translation import install_translator, remove_translator, tr
 
     if not (REPO / "i18n" / "segearth_fr.qm").is_file():
         subprocess.run(["bash", str(REPO / "scripts" / "compile_translations.sh")], check=False, timeout=60)
@@ -168,7 +171,7 @@ def test_zip_is_self_contained_and_loads_in_qgis(tmp_path, qgis_iface):
         spec.loader.exec_module(module)
         plugin = module.classFactory(qgis_iface)
         assert type(plugin).__name__ == "SegEarthPlugin"
-        paths = sys.modules["segearth_qgis_from_zip.paths"]
+        paths = sys.modules["segearth_qgis_from_zip.common.paths"]
         assert paths.plugin_root() == folder  # not the source tree
         assert paths.read_metadata()["version"] == "0.1.0"
         plugin.initGui()
@@ -240,7 +243,7 @@ def test_zip_passes_and_fails_the_plugin_repository_rules(tmp_path):
 
 def test_about_names_the_private_folder_the_code_uses(tmp_path):
     """metadata's `about` says where packages go; that is where the installer really puts them."""
-    from segearth_qgis.python_layout import PythonLayout, private_folder
+    from segearth_qgis.packages.python_layout import PythonLayout, private_folder
 
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(REPO / "metadata.txt", encoding="utf-8")
@@ -248,6 +251,6 @@ def test_about_names_the_private_folder_the_code_uses(tmp_path):
     folder = private_folder(tmp_path, PythonLayout.current())
     assert "python/segearth_deps/" in about and folder.parent == tmp_path / "python" / "segearth_deps"
     assert "Install dependencies…" in about
-    from segearth_qgis.dependencies import BUTTON
+    from segearth_qgis.packages.dependencies import BUTTON
 
     assert BUTTON in about

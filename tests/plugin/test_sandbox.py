@@ -15,8 +15,7 @@ def _inside_repo(path: str) -> bool:
 def test_qgis_settings_live_outside_the_repository(qgis_app):
     from qgis.core import QgsApplication, QgsSettings
 
-    from segearth_qgis import settings
-
+    from segearth_qgis.common import settings
     assert not _inside_repo(QgsApplication.qgisSettingsDirPath()), QgsApplication.qgisSettingsDirPath()
     assert not _inside_repo(QgsSettings().fileName()), QgsSettings().fileName()
     settings.put("cache_mb", 256)  # the plugin's own settings go to the same sandbox

@@ -68,8 +68,8 @@ def _wheel(folder: Path) -> Path:
 
 
 def _plan(tmp_path: Path):
-    from segearth_qgis.pip_plan import build_plan
-    from segearth_qgis.torch_choice import TorchChoice
+    from segearth_qgis.packages.pip_plan import build_plan
+    from segearth_qgis.packages.torch_choice import TorchChoice
 
     wheels = _wheel(tmp_path / "wheels").parent
     constraints = tmp_path / "constraints.txt"
@@ -79,7 +79,7 @@ def _plan(tmp_path: Path):
 
 
 def test_install_dialog_installs_offline_under_qt6(app, tmp_path):
-    from segearth_qgis.installer_dialog import InstallerDialog
+    from segearth_qgis.packages.installer_dialog import InstallerDialog
 
     plan = _plan(tmp_path)
     dialog = InstallerDialog(lambda wheelhouse: plan)
@@ -98,7 +98,7 @@ def test_install_dialog_installs_offline_under_qt6(app, tmp_path):
 
 
 def test_install_dialog_cancel_under_qt6(app, tmp_path):
-    from segearth_qgis.installer_dialog import InstallerDialog
+    from segearth_qgis.packages.installer_dialog import InstallerDialog
 
     plan = replace(_plan(tmp_path), command=[sys.executable, "-c", "import time; print('working', flush=True); "
                                                                    "time.sleep(60)"])
@@ -113,7 +113,7 @@ def test_install_dialog_cancel_under_qt6(app, tmp_path):
 
 
 def test_install_dialog_blocker_keeps_install_off_under_qt6(app, tmp_path):
-    from segearth_qgis.installer_dialog import InstallerDialog
+    from segearth_qgis.packages.installer_dialog import InstallerDialog
 
     plan = replace(_plan(tmp_path), blockers=("No torch wheel for Python 3.14 on windows x86_64 at PyPI",))
     dialog = InstallerDialog(lambda wheelhouse: plan)
@@ -124,7 +124,7 @@ def test_install_dialog_blocker_keeps_install_off_under_qt6(app, tmp_path):
 
 
 def test_setup_dock_under_qt6(app):
-    from segearth_qgis.fallback import SetupDock
+    from segearth_qgis.packages.fallback import SetupDock
 
     dock = SetupDock()
     dock.show_missing(("torch", "onnxruntime"), "sudo apt install python3-rasterio", "ImportError: qtpy")
@@ -141,7 +141,7 @@ def test_setup_dock_under_qt6(app):
 
 
 def test_question_box_under_qt6(app):
-    from segearth_qgis.widgets import QuestionEdit
+    from segearth_qgis.dock.widgets import QuestionEdit
 
     box = QuestionEdit()
     box.show()
