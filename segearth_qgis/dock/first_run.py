@@ -62,6 +62,7 @@ class FirstRunGuide(QFrame):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.state = "hidden"
+        self.asked = False  # a question was asked: "ready for a first question" is no longer news
         self.setVisible(False)
 
     def _show(self, state: str, title: str, text: str, buttons: tuple[bool, bool, bool]) -> None:
@@ -113,12 +114,17 @@ class FirstRunGuide(QFrame):
                        size_text(size), folder), (False, False, False))
 
     def show_ready(self, test_model: bool = False) -> None:
+        """After the first load; not when a question was asked meanwhile (it waited for that load)."""
+        if self.asked:
+            self.hide_guide()
+            return
         text = tr("Choose a raster layer, type a question (e.g. where could a small plane land?) and press Run.")
         if test_model:
             text += " " + tr("This is a TEST model with random weights: its answers mean nothing.")
         self._show("ready", tr("Ready for a first question"), text, (False, False, True))
 
     def question_asked(self, *_args) -> None:
+        self.asked = True
         if self.state == "ready":
             self.hide_guide()
 

@@ -262,3 +262,22 @@ def test_the_export_stage_ends_with_its_load_when_the_folder_changes(fresh_plugi
     wait_until(spin, lambda: not fresh_plugin.preloader.tasks, 300)
     spin(lambda: False, 1.5)  # a few of the stage's ticks
     assert stage.task is None and not stage.timer.isActive() and panel.progress.isHidden()
+
+
+def test_a_question_asked_during_the_first_load_ends_the_guide(fresh_plugin, release_dir, rgbn_layer, tmp_path, spin,
+                                                               wait_task):
+    """The question waited for the load; when the load ended the guide said "Ready for a first question" above the
+    answer (seen in the desktop smoke test's screenshot)."""
+    import shutil
+
+    dock = fresh_plugin.dock
+    dock.follow_layer(rgbn_layer)
+    dock.question.setPlainText("where could a small plane land?")
+    dock.model_panel.set_model_dir(str(shutil.copytree(release_dir, tmp_path / "fresh")))  # its load exports
+    wait_until(spin, lambda: dock.first_run.state == "preparing", 120)
+    dock.run_button.click()
+    task = fresh_plugin.task
+    assert task is not None, dock.stage.text()
+    wait_task(task, 600)
+    wait_until(spin, lambda: not fresh_plugin.preloader.tasks, 300)
+    assert task.error is None and dock.first_run.state == "hidden" and dock.first_run.isHidden()
