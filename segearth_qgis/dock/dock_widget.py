@@ -38,7 +38,6 @@ class SegEarthDock(DockForm, QuestionHistory, QDockWidget):
         body = QWidget(self)
         outer = QVBoxLayout(body)
         self.first_run = FirstRunGuide(body)  # what to do first, where a new user looks first (first_run.py)
-        self.runRequested.connect(self.first_run.question_asked)
         outer.addWidget(self.first_run)
         self._run_blocker: str | None = None
         form = QFormLayout()

@@ -74,6 +74,7 @@ class QuestionRunner:
         task.stageChanged.connect(lambda stage: dock.set_stage(stage_text(stage)))
         self.task = task
         dock.set_running(True)
+        dock.first_run.question_asked()  # from Run, the toolbar, the history or a script alike
         dock.set_stage(stage_text("encoding") if waits else tr("Starting…"))
         QgsApplication.taskManager().addTask(task)
         return task
