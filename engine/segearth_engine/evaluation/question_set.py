@@ -163,8 +163,9 @@ def transform_geometry(geometry, src: str | None, dst: str | None):
     """`geometry` (shapely) from CRS `src` to `dst`, polygon edges densified so that curved boundaries are followed."""
     if not src or not dst:
         return geometry
+    import numpy as np
     import pyproj
-    from shapely.ops import transform
+    import shapely
 
     from segearth_engine.geo.crs import parse_crs
 
@@ -175,6 +176,10 @@ def transform_geometry(geometry, src: str | None, dst: str | None):
     step = max(maxx - minx, maxy - miny) / 64
     dense = _densified(geometry, step) if step > 0 else geometry
     transformer = pyproj.Transformer.from_crs(src_crs, dst_crs, always_xy=True)
+    if hasattr(shapely, "transform"):  # shapely 2 (whose 2.2 deprecates shapely.ops.transform); Debian 12 has 1.8
+        return shapely.transform(dense, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    from shapely.ops import transform
+
     return transform(transformer.transform, dense)
 
 

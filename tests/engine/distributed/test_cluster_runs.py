@@ -180,7 +180,7 @@ def test_a_tile_failing_twice_lands_in_the_failures_table(client, tmp_path, tiny
     assert len(done_events(out)) == 6 - len(expected)
     # nothing is answered where only failed tiles look (the whole last tile column here)
     grid_t = layout.grid.transform
-    x_only = (grid_t * (max(t.col0 + t.width for t in layout if (t.row, t.col) not in expected), 0))[0]
+    x_only = apply(grid_t, max(t.col0 + t.width for t in layout if (t.row, t.col) not in expected), 0)[0]
     assert result.features and all(g.bounds[2] <= x_only + 1e-6 for g, _ in result.features)
     RunFolder(out).remove()
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import warnings
 from pathlib import Path
 
 from segearth_engine.models.r1.onnx_export import (
@@ -19,6 +18,7 @@ from segearth_engine.models.r1.onnx_export import (
     _finalise,
     base_metadata,
     prepare_export,
+    quiet_exporter,
 )
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,7 @@ def export_r2_onnx(model_dir: str | Path, out_dir: str | Path | None = None, ove
         features = model.encode(pixels, clip)
     seg_hidden = torch.zeros(2, cfg.llm.hidden_size)
     decoder_args = (seg_hidden, *(features[name] for name in DECODER_INPUTS[1:]))
-    with tempfile.TemporaryDirectory(dir=out) as tmp, torch.no_grad(), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Constant folding - Only steps=1")
+    with tempfile.TemporaryDirectory(dir=out) as tmp, torch.no_grad(), quiet_exporter():
         tmp_enc, tmp_dec = Path(tmp) / ENCODER_FILE, Path(tmp) / DECODER_FILE
         log.info("exporting the R2 image branches to %s", graphs.encoder)
         torch.onnx.export(VisionEncoderGraph(model), (pixels, clip), str(tmp_enc), input_names=list(ENCODER_INPUTS),
