@@ -64,9 +64,33 @@ def parse_crs(text: str):
     if value.isdigit():
         value = f"EPSG:{value}"
     try:
-        return pyproj.CRS.from_user_input(value)
+        crs = pyproj.CRS.from_user_input(value)
     except pyproj.exceptions.CRSError as exc:
         raise InputError(f"{text!r} is not a coordinate reference system: {exc}") from exc
+    _keep_thread_context()
+    return crs
+
+
+_thread_contexts: dict[int, object] = {}
+
+
+def _keep_thread_context() -> None:
+    """Keep this OS thread's PROJ context alive as long as the thread may come back.
+
+    pyproj 3.7.0-3.7.1 (Debian 13's, QGIS 3.40) remembers a thread's context per OS thread but frees it with the
+    Python thread state (pyproj issues 1509, 1622). QGIS's task threads get a new thread state for every task, so the
+    next task on the same thread handed PROJ a freed context: QGIS crashed (seen in the matrix, File > New while
+    scoring). A reference held here per OS thread keeps that context valid; later pyproj versions do no harm with it.
+    """
+    import threading
+
+    try:
+        from pyproj._context import get_context_manager  # pyproj >= 3.7
+    except ImportError:
+        return
+    manager = get_context_manager()
+    if manager is not None:  # None: this thread state reuses the context of an earlier one, already kept
+        _thread_contexts[threading.get_native_id()] = manager
 
 
 Box = tuple[float, float, float, float]
