@@ -123,7 +123,7 @@ class FirstRunGuide(QFrame):
             text += " " + tr("This is a TEST model with random weights: its answers mean nothing.")
         self._show("ready", tr("Ready for a first question"), text, (False, False, True))
 
-    def question_asked(self, *_args) -> None:
+    def question_asked(self) -> None:
         self.asked = True
         if self.state == "ready":
             self.hide_guide()
